@@ -1,0 +1,37 @@
+import nodeResolve from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import typescript from '@rollup/plugin-typescript';
+
+// One TypeScript pass per output kind; the library bundles keep `idb` external
+// (it is the one runtime dependency), the IIFE inlines it for a <script> tag.
+const ts = (declarations) =>
+  typescript({
+    tsconfig: './tsconfig.json',
+    declaration: declarations,
+    declarationDir: declarations ? 'dist' : undefined,
+    outDir: 'dist',
+    sourceMap: true,
+  });
+
+export default [
+  {
+    input: 'src/index.ts',
+    external: ['idb'],
+    output: [
+      { file: 'dist/idsync.mjs', format: 'es', sourcemap: true },
+      { file: 'dist/idsync.cjs', format: 'cjs', sourcemap: true, exports: 'named' },
+    ],
+    plugins: [ts(true)],
+  },
+  {
+    input: 'src/index.ts',
+    output: {
+      file: 'dist/idsync.iife.js',
+      format: 'iife',
+      name: 'IDSync',
+      sourcemap: true,
+      exports: 'named',
+    },
+    plugins: [nodeResolve({ browser: true }), ts(false), terser()],
+  },
+];

@@ -1,0 +1,216 @@
+/**
+ * The public types of idsync-web. They are the documentation of the API
+ * (see ../shared/spec/API.md): every name here is exported from the package.
+ */
+import type { IdentityType } from './identity-types';
+
+export type { IdentityType };
+
+/** A partial map of identity type → value, as carried by users and profiles. */
+export type Identities = Partial<Record<IdentityType, string>>;
+
+export type Environment = 'development' | 'production';
+
+/* ------------------------------------------------------------------ users */
+
+export type AttributeValue = string | number | boolean | null | string[];
+
+export interface ConsentDecision {
+  consented: boolean;
+  timestamp: number;
+  document?: string;
+  location?: string;
+  hardwareId?: string;
+}
+
+export interface ConsentState {
+  /** purpose (trimmed, lower-case) → decision */
+  gdpr?: Record<string, ConsentDecision>;
+  ccpa?: { data_sale_opt_out: ConsentDecision };
+}
+
+/**
+ * A snapshot of one user as this device knows it. Read it again from
+ * `currentUser` or `getUser` after a change: snapshots never mutate.
+ */
+export interface User {
+  readonly mpid: string;
+  readonly identities: Readonly<Identities>;
+  readonly attributes: Readonly<Record<string, AttributeValue>>;
+  readonly consent: ConsentState;
+  readonly isLoggedIn: boolean;
+  /** ms since epoch: when this user first became current on this device */
+  readonly firstSeen: number;
+  /** the last moment it was current here (set when another user replaces it) */
+  readonly lastSeen: number;
+  setAttribute(key: string, value: AttributeValue): Promise<void>;
+  setAttributes(values: Record<string, AttributeValue>): Promise<void>;
+  removeAttribute(key: string): Promise<void>;
+  setConsent(state: ConsentState): Promise<void>;
+}
+
+/* --------------------------------------------------------- identity calls */
+
+/** `null` removes an identity (modify only). */
+export interface IdentityRequest {
+  userIdentities: Partial<Record<IdentityType, string | null>>;
+}
+
+export interface IdentityResult {
+  /** backend's status, 200 on success */
+  httpCode: number;
+  mpid: string;
+  previousMpid: string | null;
+  /** the current user after the call */
+  user: User;
+  /** the current user before the call */
+  previousUser: User | null;
+  /** mpid differs from before */
+  userChanged: boolean;
+  isLoggedIn: boolean;
+}
+
+export type UserChangeType = 'identify' | 'login' | 'logout' | 'modify' | 'sync';
+
+export interface UserChangeEvent {
+  type: UserChangeType;
+  user: User | null;
+  previousUser: User | null;
+}
+
+export interface AliasRequest {
+  sourceMpid: string;
+  destinationMpid: string;
+  startTime: number;
+  endTime: number;
+  scope?: 'device' | 'mpid';
+}
+
+export interface AliasResult {
+  httpCode: 202;
+}
+
+/* --------------------------------------------------------------- backends */
+
+/** identify / login / logout, in the fields of the IDSync v1 wire format. */
+export interface BackendRequest {
+  knownIdentities: Identities;
+  previousMpid: string | null;
+  environment: Environment;
+  /** ms since epoch, from the client's clock */
+  requestTimestampMs: number;
+}
+
+export interface IdentityChange {
+  identityType: IdentityType;
+  /** the user's current value, or null */
+  oldValue: string | null;
+  /** null removes */
+  newValue: string | null;
+}
+
+export interface ModifyRequest {
+  identityChanges: IdentityChange[];
+  environment: Environment;
+  requestTimestampMs: number;
+}
+
+export interface BackendResponse {
+  httpCode: number;
+  mpid: string;
+  isLoggedIn: boolean;
+  /** identities the backend holds for the returned profile (may be partial) */
+  matchedIdentities: Identities;
+  /** opaque string the HTTP service wants back on the next request */
+  context?: string | null;
+  isEphemeral?: boolean;
+}
+
+/**
+ * Where identity requests go. A backend signals failure by rejecting with an
+ * `IdentityError` (see errors.ts for the codes).
+ */
+export interface IdentityBackend {
+  identify(req: BackendRequest): Promise<BackendResponse>;
+  login(req: BackendRequest): Promise<BackendResponse>;
+  logout(req: BackendRequest): Promise<BackendResponse>;
+  modify(mpid: string, req: ModifyRequest): Promise<BackendResponse>;
+  alias(req: AliasRequest): Promise<{ httpCode: number }>;
+}
+
+/* --------------------------------------------------------------- resolver */
+
+export type Strategy = 'conversion' | 'link' | 'isolation' | 'best-match';
+
+/** One user record of the (reference) identity service. */
+export interface Profile {
+  mpid: string;
+  identities: Identities;
+  isKnown: boolean;
+  createdAt: number;
+  lastSeen: number;
+  /** timestamps of data points recorded on this profile */
+  activity: number[];
+  /** MPIDs whose data an applied alias copied here */
+  aliasedFrom: string[];
+  /**
+   * Further values of a type beyond the one in `identities`. Only best match
+   * lets a profile hold several values of one type; all of them match.
+   */
+  additionalIdentities?: Partial<Record<IdentityType, string[]>>;
+  /** set when the profile lost its last login ID to another profile */
+  orphanedAt?: number;
+}
+
+/* ----------------------------------------------------------------- client */
+
+export interface Logger {
+  debug(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+export interface CopyOnUserChange {
+  attributes?: boolean;
+  consent?: boolean;
+}
+
+export interface IdentityOptions {
+  /** where identity requests go */
+  backend: IdentityBackend;
+  /** IndexedDB database of this client; two names = two independent "devices" */
+  dbName?: string;
+  /** 'memory' keeps nothing across reloads */
+  storage?: 'indexeddb' | 'memory';
+  /** sent with every request */
+  environment?: Environment;
+  /** sent at start-up only when no current user is stored; false sends none */
+  identifyOnInit?: IdentityRequest | false;
+  /** copy the previous user's attributes / consent onto the new user on every change of user */
+  copyOnUserChange?: CopyOnUserChange;
+  /** called once per change of current user, after copying and before listeners */
+  onUserAlias?: (previous: User, next: User) => void | Promise<void>;
+  /** default: console, `warn` and above */
+  logger?: Logger;
+  /** clock, for tests */
+  now?: () => number;
+}
+
+export interface IdentityClient {
+  readonly currentUser: User | null;
+  readonly deviceId: string;
+  identify(request?: IdentityRequest): Promise<IdentityResult>;
+  login(request: IdentityRequest): Promise<IdentityResult>;
+  logout(request?: IdentityRequest): Promise<IdentityResult>;
+  /** changes the current user's identities; same MPID */
+  modify(request: IdentityRequest): Promise<IdentityResult>;
+  createAliasRequest(source: User, destination: User): AliasRequest;
+  aliasUsers(request: AliasRequest): Promise<AliasResult>;
+  /** any user this client has seen */
+  getUser(mpid: string): User | null;
+  /** most recently seen first */
+  getUsers(): User[];
+  subscribe(listener: (event: UserChangeEvent) => void): () => void;
+  close(): Promise<void>;
+}
