@@ -1,0 +1,75 @@
+// Bundle size, minified + gzipped, of what an app really ships: each entry is
+// tree-shaken from the built ESM (dist/idsync.mjs) with `idb` bundled in, then
+// minified with terser. Run `npm run build` first (npm run bench:size does).
+import nodeResolve from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { rollup } from 'rollup';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const esm = resolve(root, 'dist/idsync.mjs');
+
+/** name → the import an app would write */
+export const ENTRIES = {
+  'core (createIdentity + idb)': 'createIdentity, IdentityError',
+  'resolver (LocalResolver)': 'LocalResolver',
+  'http (HttpBackend)': 'HttpBackend',
+  'everything (ESM)': '*',
+};
+
+function virtualEntry(code) {
+  return {
+    name: 'virtual-entry',
+    resolveId: (id) => (id === '\0entry' ? id : null),
+    load: (id) => (id === '\0entry' ? code : null),
+  };
+}
+
+export async function bundleSize(names) {
+  const code =
+    names === '*'
+      ? `export * from ${JSON.stringify(esm)};`
+      : `export { ${names} } from ${JSON.stringify(esm)};`;
+  const bundle = await rollup({
+    input: '\0entry',
+    plugins: [virtualEntry(code), nodeResolve({ browser: true })],
+    onwarn: () => {},
+  });
+  const { output } = await bundle.generate({ format: 'es', plugins: [terser()] });
+  await bundle.close();
+  const text = output[0].code;
+  return { min: Buffer.byteLength(text), gzip: gzipSync(text, { level: 9 }).length };
+}
+
+export async function fileSize(path) {
+  const text = await readFile(resolve(root, path));
+  return { min: text.length, gzip: gzipSync(text, { level: 9 }).length };
+}
+
+export async function measureSizes() {
+  const rows = {};
+  for (const [name, names] of Object.entries(ENTRIES)) {
+    try {
+      rows[name] = await bundleSize(names);
+    } catch (error) {
+      rows[name] = { error: String(error.message ?? error).split('\n')[0] };
+    }
+  }
+  rows['IIFE (dist/idsync.iife.js)'] = await fileSize('dist/idsync.iife.js');
+  return rows;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = await measureSizes();
+  const kb = (n) => `${(n / 1024).toFixed(2)} KB`;
+  for (const [name, row] of Object.entries(rows)) {
+    console.log(
+      row.error
+        ? `${name.padEnd(32)} ${row.error}`
+        : `${name.padEnd(32)} min ${kb(row.min).padStart(9)}   min+gz ${kb(row.gzip).padStart(9)}`,
+    );
+  }
+}
