@@ -53,20 +53,23 @@ export async function openIdbStore(dbName: string, logger: Logger): Promise<Clie
     },
     async commit(change: StoreChange): Promise<void> {
       let tx: IDBPTransaction<ClientDB, ['meta', 'users'], 'readwrite'> | undefined;
+      const pending: Promise<unknown>[] = [];
       try {
         tx = db.transaction(['meta', 'users'], 'readwrite');
+        pending.push(tx.done);
         const meta = tx.objectStore('meta');
         const users = tx.objectStore('users');
-        const writes: Promise<unknown>[] = [];
-        if (change.deviceId !== undefined) writes.push(meta.put(change.deviceId, 'deviceId'));
+        if (change.deviceId !== undefined) pending.push(meta.put(change.deviceId, 'deviceId'));
         if (change.currentMpid !== undefined) {
-          writes.push(meta.put(change.currentMpid, 'currentMpid'));
+          pending.push(meta.put(change.currentMpid, 'currentMpid'));
         }
-        for (const record of change.users ?? []) writes.push(users.put(record));
-        await Promise.all([...writes, tx.done]);
+        for (const record of change.users ?? []) pending.push(users.put(record));
+        await Promise.all(pending);
       } catch (cause) {
-        // A put that threw synchronously leaves the transaction open: abort it
-        // so that the writes already queued are undone too.
+        // A put that threw synchronously (DataError...) leaves the transaction
+        // open: abort it so that the writes already queued are undone too, and
+        // silence the requests that the abort rejects.
+        for (const request of pending) request.catch(() => undefined);
         try {
           tx?.abort();
         } catch {
