@@ -247,9 +247,11 @@ export async function startIdentityClient(
     get deviceId() {
       return deviceId;
     },
-    identify: (request?: IdentityRequest) => identityCall('identify', request ?? EMPTY_REQUEST),
+    identify: (request?: IdentityRequest) =>
+      identityCall('identify', request === undefined ? EMPTY_REQUEST : request),
     login: (request: IdentityRequest) => identityCall('login', request),
-    logout: (request?: IdentityRequest) => identityCall('logout', request ?? EMPTY_REQUEST),
+    logout: (request?: IdentityRequest) =>
+      identityCall('logout', request === undefined ? EMPTY_REQUEST : request),
     modify: (request: IdentityRequest) => modify(request),
     createAliasRequest: (source: User, destination: User): AliasRequest =>
       createAliasRequest(source, destination),

@@ -54,7 +54,7 @@ export function mergeConsent(previous: ConsentState, next: ConsentState): Consen
   return out;
 }
 
-/** Records hold plain JSON data built in a fixed key order, so this comparison is exact. */
+/** Records hold plain JSON data; with keys sorted, equal records give equal strings. */
 export function sameRecord(a: UserRecord, b: UserRecord): boolean {
   return canonical(a) === canonical(b);
 }

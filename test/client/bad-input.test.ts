@@ -63,6 +63,7 @@ describe('identity requests: bad input is rejected before any call and changes n
     ['empty string value', { userIdentities: { email: '' } }, /request\.userIdentities\.email/],
     ['non-object request', 'email', /request must be an object/],
     ['array request', [], /request must be an object/],
+    ['null request', null, /request must be an object/],
     ['missing userIdentities', {}, /request\.userIdentities/],
     ['unknown request field', { userIdentities: {}, extra: 1 }, /request\.extra/],
     [
