@@ -60,7 +60,9 @@ export class HttpBackend implements IdentityBackend {
   private deviceId: string | undefined;
 
   constructor(options: HttpBackendOptions) {
-    const { baseUrl, apiKey, aliasUrl, timeoutMs = DEFAULT_TIMEOUT_MS } = options ?? {};
+    // Plain-JS callers may pass nothing at all: say what is missing, not "undefined".
+    options = options ?? ({} as HttpBackendOptions);
+    const { baseUrl, apiKey, aliasUrl, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
     if (typeof baseUrl !== 'string' || baseUrl === '') {
       throw new IdentityError('validation', 'HttpBackend: baseUrl must be a non-empty string');
     }
