@@ -2,3 +2,7 @@ export { IdentityError, isIdentityError } from './errors';
 export type { IdentityErrorCode, IdentityErrorDetails } from './errors';
 export { IDENTITY_TYPES, DEVICE_ID_TYPES } from './identity-types';
 export type * from './types';
+export { LocalResolver } from './backends/local/local-resolver';
+export type { LocalResolverOptions } from './backends/local/local-resolver';
+export { MemoryProfileStore } from './backends/local/memory-profile-store';
+export type { PendingAlias, ProfileLookup, ProfileStore } from './backends/local/profile-store';
