@@ -380,6 +380,7 @@ export async function validateAlias(
   now: number,
   retentionMs: number,
 ): Promise<AliasRequest> {
+  if (isPlainObject(value)) safeKeys(value, 'alias request', badRequest);
   const request = validateAliasRequest(value, badRequest);
   const oldest = now - retentionMs;
   if (request.startTime < oldest) request.startTime = oldest;
