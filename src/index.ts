@@ -5,4 +5,9 @@ export type * from './types';
 export { LocalResolver } from './backends/local/local-resolver';
 export type { LocalResolverOptions } from './backends/local/local-resolver';
 export { MemoryProfileStore } from './backends/local/memory-profile-store';
-export type { PendingAlias, ProfileLookup, ProfileStore } from './backends/local/profile-store';
+export type {
+  PendingAlias,
+  ProfileLookup,
+  ProfileStore,
+  ProfileWrites,
+} from './backends/local/profile-store';

@@ -200,3 +200,47 @@ test('an injected generator that repeats an MPID never overwrites a profile', as
   });
   expect(await resolver.profiles()).toHaveLength(1);
 });
+
+describe('LocalResolver over IndexedDB, shared like two tabs', () => {
+  test('two resolvers on one database take turns: one device id, one profile', async () => {
+    const dbName = `shared-${randomMpid()}`;
+    const a = new LocalResolver({ dbName, strategy: 'isolation', now: () => START });
+    const b = new LocalResolver({ dbName, strategy: 'isolation', now: () => START });
+    const [ra, rb] = await Promise.all([
+      a.identify(req({ ios_idfv: 'same' })),
+      b.identify(req({ ios_idfv: 'same' })),
+    ]);
+    expect(ra.mpid).toBe(rb.mpid);
+    expect(await a.profiles()).toHaveLength(1);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('a newer version opened elsewhere is not blocked: the resolver steps aside', async () => {
+    const dbName = `upgrade-${randomMpid()}`;
+    const resolver = new LocalResolver({ dbName, now: () => START });
+    await resolver.identify(req({ ios_idfv: 'x' }));
+    const outcome = await new Promise<string>((resolve) => {
+      const open = indexedDB.open(dbName, 2);
+      open.onblocked = () => resolve('blocked');
+      open.onsuccess = () => {
+        open.result.close();
+        resolve('opened');
+      };
+      open.onerror = () => resolve('error');
+    });
+    expect(outcome).toBe('opened');
+    // the database is now newer than this code knows: a storage error, not a crash
+    await expect(resolver.profiles()).rejects.toMatchObject({ code: 'storage' });
+    await resolver.close();
+  });
+
+  test('close() releases the store; a later call opens it again with the data intact', async () => {
+    for (const dbName of [false, `reopen-${randomMpid()}`] as const) {
+      const resolver = new LocalResolver({ dbName, now: () => START });
+      const { mpid } = await resolver.identify(req({ ios_idfv: 'x' }));
+      await resolver.close();
+      expect((await resolver.identify(req({ ios_idfv: 'x' }))).mpid).toBe(mpid);
+      await resolver.close();
+    }
+  });
+});

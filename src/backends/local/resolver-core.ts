@@ -83,17 +83,21 @@ export function validateModifyRequest(mpid: unknown, value: unknown): IdentityCh
     if (!isIdentityType(identityType)) badRequest(`${field}.identityType: unknown identity type`);
     if (seen.has(identityType)) badRequest(`${field}.identityType: "${identityType}" given twice`);
     seen.add(identityType);
-    if (!isValueOrNull(oldValue))
-      badRequest(`${field}.oldValue must be a non-empty string or null`);
-    if (!isValueOrNull(newValue))
-      badRequest(`${field}.newValue must be a non-empty string or null`);
-    return { identityType, oldValue: oldValue ?? null, newValue: newValue ?? null };
+    return {
+      identityType,
+      oldValue: valueOrNull(oldValue, `${field}.oldValue`),
+      newValue: valueOrNull(newValue, `${field}.newValue`),
+    };
   });
 }
 
-function isValueOrNull(value: unknown): value is string | null | undefined {
-  if (value === null || value === undefined) return true;
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_IDENTITY_LENGTH;
+/** An identity value of a change: absent counts as null. */
+function valueOrNull(value: unknown, field: string): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_IDENTITY_LENGTH) {
+    badRequest(`${field} must be null or a string of 1-${MAX_IDENTITY_LENGTH} characters`);
+  }
+  return value;
 }
 
 /* ------------------------------------------------------- profile helpers */
@@ -311,7 +315,11 @@ function pick(identities: Identities, types: IdentityType[]): Identities {
   return out;
 }
 
-/** modify: change one profile's identities; a unique value taken is removed elsewhere. */
+/**
+ * modify: change one profile's identities; a unique value taken is removed
+ * elsewhere. `oldValue` only matters under best match (which value of several
+ * to replace); elsewhere a type holds one value and `newValue` replaces it.
+ */
 export async function resolveModify(
   mpid: string,
   changes: IdentityChange[],
