@@ -158,29 +158,36 @@ export function toResponse(profile: Profile): BackendResponse {
 /* ------------------------------------------------------------ the draft */
 
 /**
- * The profiles one decision has changed, layered over the store: later
- * lookups in the same decision see the changes, and the store gets them all
- * at once at the end (or none, if the decision throws).
+ * One decision's view of the store: every profile it reads is kept as one
+ * object per MPID, so a change made early is seen by every later lookup, and
+ * the profiles it changed are written together at the end (or none, if the
+ * decision throws).
  */
 function draftOver(lookup: ProfileLookup, config: ResolverConfig, ctx: DecisionContext) {
-  const touched = new Map<string, Profile>();
-  const current = (profile: Profile) => touched.get(profile.mpid) ?? profile;
+  const read = new Map<string, Profile>();
+  const changed = new Set<string>();
+  const adopt = (profile: Profile): Profile => {
+    const known = read.get(profile.mpid);
+    if (known) return known;
+    read.set(profile.mpid, profile);
+    return profile;
+  };
 
   const draft = {
     async byMpid(mpid: string): Promise<Profile | null> {
-      return touched.get(mpid) ?? (await lookup.byMpid(mpid));
+      const known = read.get(mpid);
+      if (known) return known;
+      const profile = await lookup.byMpid(mpid);
+      return profile && adopt(profile);
     },
     async byIdentity(type: IdentityType, value: string): Promise<Profile[]> {
-      const found = (await lookup.byIdentity(type, value))
-        .map(current)
-        .filter((p) => holds(p, type, value));
-      for (const p of touched.values()) {
-        if (holds(p, type, value) && !found.some((f) => f.mpid === p.mpid)) found.push(p);
-      }
-      return found;
+      const found = new Set((await lookup.byIdentity(type, value)).map(adopt));
+      // The store answers from before this decision: re-check, and add what it gave since.
+      for (const profile of read.values()) if (holds(profile, type, value)) found.add(profile);
+      return [...found].filter((profile) => holds(profile, type, value));
     },
     touch(profile: Profile): Profile {
-      touched.set(profile.mpid, profile);
+      changed.add(adopt(profile).mpid);
       return profile;
     },
     async create(): Promise<Profile> {
@@ -231,7 +238,7 @@ function draftOver(lookup: ProfileLookup, config: ResolverConfig, ctx: DecisionC
       draft.touch(profile);
     },
     writes(): ProfileWrites {
-      return { put: [...touched.values()] };
+      return { put: [...changed].map((mpid) => read.get(mpid) as Profile) };
     },
   };
   return draft;
