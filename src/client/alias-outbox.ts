@@ -99,32 +99,30 @@ export function createAliasOutbox(options: AliasOutboxOptions): AliasOutbox {
 
   /** One try at one entry; its outcome is written to the store before this settles. */
   const attempt = async (entry: OutboxEntry): Promise<void> => {
-    if (!settled.has(entry.id)) {
-      try {
-        await callBackend(() => backend.alias(entry.request));
-      } catch (caught) {
-        const error = caught as IdentityError; // callBackend only throws IdentityErrors
-        if (!isTransient(error)) {
-          logger.warn(`[idsync] ${describe(entry)} refused (${error.code}); dropped`, error);
-          await forget(entry.id);
-          throw error;
-        }
-        const attempts = entry.attempts + 1;
-        const next: OutboxEntry = {
-          ...entry,
-          attempts,
-          nextAttemptAt: now() + backoff(attempts, error),
-          lastError: `${error.code}: ${error.message}`,
-        };
-        logger.debug(`[idsync] ${describe(entry)} failed (${error.code}); retry queued`, next);
-        try {
-          await store.outboxPut(next);
-        } catch (storeError) {
-          // The entry stays stored as it was: still pending, retried sooner.
-          logger.error('[idsync] could not record an alias retry in the outbox', storeError);
-        }
+    try {
+      await callBackend(() => backend.alias(entry.request));
+    } catch (caught) {
+      const error = caught as IdentityError; // callBackend only throws IdentityErrors
+      if (!isTransient(error)) {
+        logger.warn(`[idsync] ${describe(entry)} refused (${error.code}); dropped`, error);
+        await forget(entry.id);
         throw error;
       }
+      const attempts = entry.attempts + 1;
+      const next: OutboxEntry = {
+        ...entry,
+        attempts,
+        nextAttemptAt: now() + backoff(attempts, error),
+        lastError: `${error.code}: ${error.message}`,
+      };
+      logger.debug(`[idsync] ${describe(entry)} failed (${error.code}); retry queued`, next);
+      try {
+        await store.outboxPut(next);
+      } catch (storeError) {
+        // The entry stays stored as it was: still pending, retried sooner.
+        logger.error('[idsync] could not record an alias retry in the outbox', storeError);
+      }
+      throw error;
     }
     await forget(entry.id);
   };
@@ -170,6 +168,10 @@ export function createAliasOutbox(options: AliasOutboxOptions): AliasOutbox {
   const flushDue = async (force: boolean): Promise<void> => {
     for (const entry of await store.outboxAll()) {
       if (closed) return;
+      if (settled.has(entry.id)) {
+        await forget(entry.id); // done with; only its delete failed
+        continue;
+      }
       const t = now();
       // A fresh entry is being sent by the aliasUsers call that wrote it.
       if (entry.attempts === 0 && t < entry.createdAt + FRESH_MS) continue;

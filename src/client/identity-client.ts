@@ -262,7 +262,8 @@ export async function startIdentityClient(
       // still carries the lastSeen it had then.
       const latest = (user: User): User => (isUserLike(user) && userOf(user.mpid)) || user;
       const from = latest(source);
-      return createAliasRequest(from, latest(destination), now(), from.mpid === currentMpid);
+      const isCurrent = isUserLike(from) && from.mpid === currentMpid;
+      return createAliasRequest(from, latest(destination), now(), isCurrent);
     },
     async aliasUsers(request: AliasRequest): Promise<AliasResult> {
       ensureOpen();
