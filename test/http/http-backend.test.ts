@@ -384,3 +384,23 @@ describe('retries', () => {
     expect(none.calls).toHaveLength(1);
   });
 });
+
+describe('request_id', () => {
+  const original = Object.getOwnPropertyDescriptor(globalThis, 'crypto')!;
+  afterEach(() => Object.defineProperty(globalThis, 'crypto', original));
+
+  test('is a v4 UUID from getRandomValues where randomUUID is missing (insecure contexts)', async () => {
+    const real = globalThis.crypto;
+    Object.defineProperty(globalThis, 'crypto', {
+      value: { getRandomValues: real.getRandomValues.bind(real) },
+      configurable: true,
+    });
+    const { http, calls } = backend([ok('1')]);
+    await http.identify(request());
+    await http.identify(request());
+    const [a, b] = calls.map((c) => c.body.request_id);
+    expect(a).toMatch(UUID);
+    expect(b).toMatch(UUID);
+    expect(a).not.toBe(b);
+  });
+});
