@@ -15,6 +15,8 @@ import { randomUuid } from './uuid';
 export const FRESH_MS = 60_000;
 /** Older entries are dropped with a warning: the service would clamp them to its retention window. */
 export const MAX_AGE_MS = 90 * 24 * 60 * 60 * 1000;
+/** Full jitter may draw ~0: never retry sooner than this (no hot loop against a failing backend). */
+export const MIN_RETRY_MS = 100;
 /** setTimeout's ceiling (2^31 - 1 ms); a later due time is reached in steps. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -92,9 +94,9 @@ export function createAliasOutbox(options: AliasOutboxOptions): AliasOutbox {
     const step = Math.max(1, Math.min(attempts, policy.attempts - 1));
     // undefined when the policy gives up on this error (a Retry-After beyond
     // maxDelayMs, a one-try policy): the outbox never does, it waits longer.
-    return (
-      delayFor(policy, step, error, random) ?? Math.max(error.retryAfterMs ?? 0, policy.maxDelayMs)
-    );
+    const delay =
+      delayFor(policy, step, error, random) ?? Math.max(error.retryAfterMs ?? 0, policy.maxDelayMs);
+    return Math.max(MIN_RETRY_MS, delay);
   };
 
   /** One try at one entry; its outcome is written to the store before this settles. */

@@ -1,7 +1,7 @@
 import { IdentityError } from '../../src';
 import type { AliasRequest } from '../../src/types';
 import { identityError } from '../client/fake-backend';
-import { aliasCalls, start } from './helpers';
+import { aliasCalls, nextAlias, start } from './helpers';
 
 describe('createAliasRequest', () => {
   test('the source time as current user here: firstSeen → lastSeen, scope mpid', async () => {
@@ -203,9 +203,9 @@ describe('aliasUsers: what the backend answers', () => {
   test('close waits for a send in progress, which records its outcome', async () => {
     const { client, backend, dbName } = await start();
     const release = backend.holdNext();
+    const called = nextAlias(backend);
     const sending = client.aliasUsers(request);
-    await new Promise((r) => setTimeout(r, 0));
-    expect(aliasCalls(backend)).toHaveLength(1);
+    await called;
     const closing = client.close();
     release();
     await expect(sending).resolves.toEqual({ httpCode: 202 });

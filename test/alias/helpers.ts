@@ -30,6 +30,18 @@ export async function start(more: Partial<IdentityOptions> = {}): Promise<Starte
 export const aliasCalls = (backend: FakeBackend) =>
   backend.calls.filter((call) => call.method === 'alias');
 
+/** Resolves when the backend's next alias call starts (no guessing how long IndexedDB takes). */
+export function nextAlias(backend: FakeBackend): Promise<void> {
+  return new Promise((resolve) => {
+    const alias = backend.alias.bind(backend);
+    backend.alias = (req) => {
+      backend.alias = alias;
+      resolve();
+      return alias(req);
+    };
+  });
+}
+
 /**
  * A stand-in for navigator.locks: exclusive locks by name, `ifAvailable`
  * answered with `null` while held. `holdElsewhere` plays another tab.

@@ -1,11 +1,22 @@
 import { IdentityError } from '../../src';
 import { ALIAS_RETRY } from '../../src/backends/http/retry';
-import { createAliasOutbox, FRESH_MS, MAX_AGE_MS } from '../../src/client/alias-outbox';
+import {
+  createAliasOutbox,
+  FRESH_MS,
+  MAX_AGE_MS,
+  MIN_RETRY_MS,
+} from '../../src/client/alias-outbox';
 import { createMemoryStore } from '../../src/store/memory-store';
 import type { OutboxEntry } from '../../src/store/outbox';
 import type { AliasRequest } from '../../src/types';
 import { createFakeBackend, fakeClock, identityError, spyLogger } from '../client/fake-backend';
 import { aliasCalls, installFakeLocks } from './helpers';
+
+/**
+ * Lets every pending promise chain run. The memory store, the fake backend and
+ * the fake locks only use promises, so one macrotask is enough: no guessing.
+ */
+const settle = () => new Promise((r) => setTimeout(r, 0));
 
 const request = (source: string): AliasRequest => ({
   sourceMpid: source,
@@ -65,6 +76,14 @@ describe('backoff', () => {
     expect(waits).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000, 30000]);
     expect(entry).toMatchObject({ attempts: 10, lastError: 'server: fake server' });
     expect(ALIAS_RETRY.attempts).toBe(8);
+    await outbox.close();
+  });
+
+  test('a jitter of zero still waits MIN_RETRY_MS', async () => {
+    const { store, backend, clock, outbox } = setup(() => 0);
+    backend.failNext(identityError('network'));
+    await expect(outbox.send(request('1'))).rejects.toMatchObject({ code: 'network' });
+    expect((await store.outboxAll())[0]!.nextAttemptAt - clock.now()).toBe(MIN_RETRY_MS);
     await outbox.close();
   });
 
@@ -178,7 +197,7 @@ describe('mutual exclusion', () => {
     await store.outboxPut(stored('b', '2', t + 1, { attempts: 1 }));
     const release = backend.holdNext();
     const flushes = [outbox.flush(true), outbox.flush(false), outbox.flush(true)];
-    await new Promise((r) => setTimeout(r, 0));
+    await settle();
     expect(aliasCalls(backend)).toHaveLength(1);
     release();
     await Promise.all(flushes);
@@ -193,10 +212,10 @@ describe('mutual exclusion', () => {
     const { backend, outbox } = setup();
     const release = backend.holdNext();
     const sending = outbox.send(request('1'));
-    await new Promise((r) => setTimeout(r, 0));
+    await settle();
     let flushed = false;
     const flushing = outbox.flush(true).then(() => (flushed = true));
-    await new Promise((r) => setTimeout(r, 0));
+    await settle();
     expect(flushed).toBe(false);
     release();
     await expect(sending).resolves.toEqual({ httpCode: 202 });
@@ -217,7 +236,7 @@ describe('mutual exclusion', () => {
       await outbox.flush(false);
       expect(aliasCalls(backend)).toHaveLength(0);
       const forced = outbox.flush(true);
-      await new Promise((r) => setTimeout(r, 0));
+      await settle();
       expect(aliasCalls(backend)).toHaveLength(0);
       releaseOther();
       await forced;
@@ -230,7 +249,7 @@ describe('mutual exclusion', () => {
       const { backend, outbox } = setup();
       const releaseOther = locks.holdElsewhere('idsync-outbox:db-under-test');
       const sending = outbox.send(request('1'));
-      await new Promise((r) => setTimeout(r, 0));
+      await settle();
       expect(aliasCalls(backend)).toHaveLength(0);
       expect(await outbox.pendingCount()).toBe(1); // already stored
       releaseOther();
@@ -312,7 +331,7 @@ describe('timers and events', () => {
     backend.failNext(identityError('network'));
     await store.outboxPut(stored('b', '3', clock.now() - FRESH_MS, { attempts: 1 }));
     window.dispatchEvent(new Event('online'));
-    await new Promise((r) => setTimeout(r, 10));
+    await settle();
     expect(aliasCalls(backend)).toHaveLength(3); // closed: the listener is gone
   });
 });

@@ -12,21 +12,10 @@ import {
   spyLogger,
   type FakeBackend,
 } from '../client/fake-backend';
-import { aliasCalls, start } from './helpers';
+import { aliasCalls, nextAlias, start } from './helpers';
 
 const identityCalls = (backend: FakeBackend) =>
   backend.calls.filter((call) => call.method !== 'alias');
-
-/** Resolves at the backend's next alias call. */
-function nextAlias(backend: FakeBackend): Promise<void> {
-  return new Promise((resolve) => {
-    const alias = backend.alias.bind(backend);
-    backend.alias = (req) => {
-      resolve();
-      return alias(req);
-    };
-  });
-}
 
 describe('the outbox across a restart (IndexedDB)', () => {
   async function queueWhileDown() {
