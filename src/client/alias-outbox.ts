@@ -76,7 +76,7 @@ export function createAliasOutbox(options: AliasOutboxOptions): AliasOutbox {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
 
-  const describe = (entry: OutboxEntry): string =>
+  const labelOf = (entry: OutboxEntry): string =>
     `alias ${entry.request.sourceMpid} → ${entry.request.destinationMpid}`;
 
   const forget = async (id: string): Promise<void> => {
@@ -106,7 +106,7 @@ export function createAliasOutbox(options: AliasOutboxOptions): AliasOutbox {
     } catch (caught) {
       const error = caught as IdentityError; // callBackend only throws IdentityErrors
       if (!isTransient(error)) {
-        logger.warn(`[idsync] ${describe(entry)} refused (${error.code}); dropped`, error);
+        logger.warn(`[idsync] ${labelOf(entry)} refused (${error.code}); dropped`, error);
         await forget(entry.id);
         throw error;
       }
@@ -117,7 +117,7 @@ export function createAliasOutbox(options: AliasOutboxOptions): AliasOutbox {
         nextAttemptAt: now() + backoff(attempts, error),
         lastError: `${error.code}: ${error.message}`,
       };
-      logger.debug(`[idsync] ${describe(entry)} failed (${error.code}); retry queued`, next);
+      logger.debug(`[idsync] ${labelOf(entry)} failed (${error.code}); retry queued`, next);
       try {
         await store.outboxPut(next);
       } catch (storeError) {
@@ -178,7 +178,7 @@ export function createAliasOutbox(options: AliasOutboxOptions): AliasOutbox {
       // A fresh entry is being sent by the aliasUsers call that wrote it.
       if (entry.attempts === 0 && t < entry.createdAt + FRESH_MS) continue;
       if (t - entry.createdAt > MAX_AGE_MS) {
-        logger.warn(`[idsync] ${describe(entry)} pending for over 90 days; dropped`);
+        logger.warn(`[idsync] ${labelOf(entry)} pending for over 90 days; dropped`);
         await forget(entry.id);
         continue;
       }
@@ -224,7 +224,9 @@ export function createAliasOutbox(options: AliasOutboxOptions): AliasOutbox {
             'client closed before sending; the alias request stays queued',
           );
         }
-        // Waiting for the lock took so long that another tab sent it: it is not ours to report.
+        // Gone only if we waited for the lock past FRESH_MS and another tab's
+        // flush took it: sent once, by that tab, which logs a refusal. Not
+        // sent again here; reported as accepted.
         const stored = (await store.outboxAll()).some((e) => e.id === entry.id);
         if (stored) await attempt(entry);
       }),
