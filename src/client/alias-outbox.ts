@@ -1,4 +1,4 @@
-import { ALIAS_RETRY, delayFor, type RetryPolicy } from '../backends/http/retry';
+import { ALIAS_RETRY, delayFor, type RetryPolicy } from '../retry';
 import { IdentityError, isTransient } from '../errors';
 import type { OutboxEntry, OutboxStore } from '../store/outbox';
 import type { AliasRequest, AliasResult, IdentityBackend, Logger } from '../types';

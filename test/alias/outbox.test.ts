@@ -1,5 +1,5 @@
 import { IdentityError } from '../../src';
-import { ALIAS_RETRY } from '../../src/backends/http/retry';
+import { ALIAS_RETRY } from '../../src/retry';
 import {
   createAliasOutbox,
   FRESH_MS,
