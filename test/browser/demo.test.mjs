@@ -1,0 +1,123 @@
+// The demo page in a real Chromium, served exactly as `npm run demo` serves it.
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startDemoServer } from '../../demo/serve.mjs';
+import { collectPageErrors, launchBrowser, REPO_ROOT } from './harness.mjs';
+
+const RESULTS = join(REPO_ROOT, 'test-results');
+const PLAY_TIMEOUT_MS = 30_000;
+
+let browser;
+let server;
+before(async () => {
+  server = await startDemoServer({ port: 0 });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A fresh browser context: its own IndexedDB and localStorage. */
+async function openDemo(viewport = { width: 1440, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  const dialogs = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto(server.url);
+  // The interactive world is open once the device's current-user panel has content.
+  await page.locator('#user p, #user .user-head').first().waitFor();
+  return { context, page, errors, dialogs };
+}
+
+async function playByClicking(page, strategy) {
+  await page.selectOption('#strategy', strategy);
+  await page.locator('#play:not([disabled])').click();
+  await page.locator('#scenario-summary[data-state="done"]').waitFor({ timeout: PLAY_TIMEOUT_MS });
+  return page.$$eval('#scenario tbody tr', (rows) =>
+    rows.map((row) => ({
+      step: row.dataset.step,
+      status: row.dataset.status,
+      text: row.innerText.replace(/\s+/g, ' '),
+    })),
+  );
+}
+
+test('the page loads the bundle with a plain script tag and starts on the in-page resolver', async () => {
+  const { context, page, errors } = await openDemo();
+  const bundleTag = await page.$eval('script[src$="idsync.iife.js"]', (script) => ({
+    src: script.getAttribute('src'),
+    type: script.type,
+  }));
+  assert.deepEqual(bundleTag, { src: 'dist/idsync.iife.js', type: '' });
+  assert.equal(await page.locator('#banner').isHidden(), true);
+  assert.match(await page.locator('#user').innerText(), /No current user/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('playing the isolation scenario by clicking shows every step matching', async () => {
+  const { context, page, errors } = await openDemo();
+  const rows = await playByClicking(page, 'isolation');
+  assert.equal(rows.length, 8);
+  for (const row of rows) assert.equal(row.status, 'match', `step ${row.step}: ${row.text}`);
+  assert.match(await page.locator('#scenario-summary').innerText(), /8 of 8 steps match/);
+  // The live panels show the scenario's world: P2 known and current, P3 an orphan.
+  const current = page.locator('#profiles article.current');
+  assert.equal(await current.getAttribute('data-mpid'), '2345');
+  assert.equal(await page.locator('#profiles article.orphan').getAttribute('data-mpid'), '3456');
+  assert.equal(await page.locator('#profiles article').count(), 4);
+
+  await mkdir(RESULTS, { recursive: true });
+  await page.screenshot({ path: join(RESULTS, 'demo.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+for (const strategy of ['conversion', 'link', 'best-match']) {
+  test(`the ${strategy} scenario replays with every step matching`, async () => {
+    const { context, page, errors } = await openDemo();
+    const rows = await playByClicking(page, strategy);
+    assert.ok(rows.length >= 6);
+    for (const row of rows) assert.equal(row.status, 'match', `step ${row.step}: ${row.text}`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
+
+test('a typed identity value is shown as text, never run as HTML', async () => {
+  const { context, page, errors, dialogs } = await openDemo();
+  const payload = '<img src=x onerror=alert(1)>';
+  const row = page.locator('#identity-rows .identity-row').first();
+  await row.locator('select').selectOption('customerid');
+  await row.locator('input').fill(payload);
+  await page.locator('#identity-form button[value="identify"]').click();
+  await page.locator('#user .user-head').waitFor();
+  await page.locator('#log .entry.ok').first().waitFor();
+
+  assert.ok((await page.locator('#user').innerText()).includes(payload));
+  assert.ok((await page.locator('#profiles').innerText()).includes(payload));
+  assert.ok((await page.locator('#log').innerText()).includes(payload));
+  assert.equal(await page.locator('img').count(), 0);
+  assert.deepEqual(dialogs, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the layout holds on a phone-sized screen', async () => {
+  const { context, page, errors } = await openDemo({ width: 390, height: 844 });
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  assert.equal(overflow, 0, 'the page scrolls sideways');
+  await mkdir(RESULTS, { recursive: true });
+  await page.screenshot({ path: join(RESULTS, 'demo-narrow.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
