@@ -1,0 +1,79 @@
+import type { AttributeValue, ConsentState, User } from '../types';
+import { cloneRecord, type UserRecord } from '../store/client-store';
+import {
+  MAX_ATTRIBUTES,
+  validateAttributeKey,
+  validateAttributeValue,
+  validateAttributes,
+} from '../validation/attributes';
+import { validateConsentState } from '../validation/consent';
+import { failWith, type Fail } from '../validation/plain';
+
+const fail: Fail = failWith('validation');
+
+/**
+ * Read-modify-write of one user's record, done by the client under its commit
+ * mutex on the LATEST record, so that concurrent writes are never lost.
+ */
+export type UpdateUser = (
+  mpid: string,
+  change: (latest: UserRecord) => UserRecord,
+) => Promise<void>;
+
+/**
+ * A frozen snapshot of a record. Its write methods validate at call time,
+ * then hand a change to the client; the snapshot itself never changes.
+ */
+export function createUser(record: UserRecord, update: UpdateUser): User {
+  const own = cloneRecord(record);
+  const { mpid } = own;
+  return Object.freeze({
+    mpid,
+    identities: Object.freeze(own.identities),
+    attributes: deepFreeze(own.attributes),
+    consent: deepFreeze(own.consent),
+    isLoggedIn: own.isLoggedIn,
+    firstSeen: own.firstSeen,
+    lastSeen: own.lastSeen,
+    async setAttribute(key: string, value: AttributeValue): Promise<void> {
+      validateAttributeKey(key, fail);
+      const valid = validateAttributeValue(value, `attributes.${key}`, fail);
+      return update(mpid, (latest) => withAttributes(latest, { [key]: valid }, []));
+    },
+    async setAttributes(values: Record<string, AttributeValue>): Promise<void> {
+      const valid = validateAttributes(values, 'attributes', fail);
+      return update(mpid, (latest) => withAttributes(latest, valid, []));
+    },
+    async removeAttribute(key: string): Promise<void> {
+      if (typeof key !== 'string') fail('attribute key must be a string');
+      return update(mpid, (latest) => withAttributes(latest, {}, [key]));
+    },
+    /** Replaces the user's whole consent state with `state` (not a merge). */
+    async setConsent(state: ConsentState): Promise<void> {
+      const valid = validateConsentState(state, 'consent', fail);
+      return update(mpid, (latest) => ({ ...latest, consent: valid }));
+    },
+  });
+}
+
+function withAttributes(
+  record: UserRecord,
+  set: Record<string, AttributeValue>,
+  remove: string[],
+): UserRecord {
+  const attributes = { ...record.attributes };
+  for (const key of remove) delete attributes[key];
+  Object.assign(attributes, set);
+  if (Object.keys(attributes).length > MAX_ATTRIBUTES) {
+    fail(`a user holds at most ${MAX_ATTRIBUTES} attributes`);
+  }
+  return { ...record, attributes };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,72 @@
+import type { AttributeValue } from '../types';
+import { isPlainObject, isPoisonedKey, safeKeys, type Fail } from './plain';
+
+/** The service's documented limits (IDSYNC.md "Limits"), enforced as validation errors. */
+export const MAX_ATTRIBUTES = 100;
+export const MAX_ATTRIBUTE_KEY_LENGTH = 256;
+export const MAX_ATTRIBUTE_STRING_LENGTH = 4096;
+export const MAX_ATTRIBUTE_LIST_LENGTH = 1000;
+export const MAX_ATTRIBUTE_LIST_ITEM_LENGTH = 512;
+
+export function validateAttributeKey(key: unknown, fail: Fail): string {
+  if (typeof key !== 'string' || key.length === 0) fail('attribute key must be a non-empty string');
+  if (key.length > MAX_ATTRIBUTE_KEY_LENGTH) {
+    fail(`attribute key is longer than ${MAX_ATTRIBUTE_KEY_LENGTH} characters`);
+  }
+  if (isPoisonedKey(key)) fail(`attribute key "${key}" is not allowed`);
+  return key;
+}
+
+/** Returns a copy of the value (lists are copied) so that the caller cannot change it later. */
+export function validateAttributeValue(value: unknown, field: string, fail: Fail): AttributeValue {
+  if (value === null || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) fail(`${field} must be a finite number`);
+    return value;
+  }
+  if (typeof value === 'string') {
+    if (value.length > MAX_ATTRIBUTE_STRING_LENGTH) {
+      fail(`${field} is longer than ${MAX_ATTRIBUTE_STRING_LENGTH} characters`);
+    }
+    return value;
+  }
+  if (Array.isArray(value)) {
+    if (value.length > MAX_ATTRIBUTE_LIST_LENGTH) {
+      fail(`${field} has more than ${MAX_ATTRIBUTE_LIST_LENGTH} entries`);
+    }
+    const list: string[] = [];
+    // Index loop, not for-of: holes in sparse arrays must be seen (as undefined) and rejected.
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item !== 'string') fail(`${field}[${i}] must be a string`);
+      if (item.length > MAX_ATTRIBUTE_LIST_ITEM_LENGTH) {
+        fail(`${field}[${i}] is longer than ${MAX_ATTRIBUTE_LIST_ITEM_LENGTH} characters`);
+      }
+      list.push(item);
+    }
+    return list;
+  }
+  fail(`${field} must be a string, finite number, boolean, null or list of strings`);
+}
+
+/**
+ * Validates a map of attributes (as given to setAttributes) and returns a copy
+ * built only from its validated own keys. The per-user count is checked by the
+ * caller against the merged result.
+ */
+export function validateAttributes(
+  value: unknown,
+  field: string,
+  fail: Fail,
+): Record<string, AttributeValue> {
+  if (!isPlainObject(value)) fail(`${field} must be an object of key → value`);
+  const out: Record<string, AttributeValue> = {};
+  for (const key of safeKeys(value, field, fail)) {
+    validateAttributeKey(key, fail);
+    out[key] = validateAttributeValue(value[key], `${field}.${key}`, fail);
+  }
+  if (Object.keys(out).length > MAX_ATTRIBUTES) {
+    fail(`${field} has more than ${MAX_ATTRIBUTES} attributes`);
+  }
+  return out;
+}

@@ -1,0 +1,183 @@
+import { createIdentity } from '../../src';
+import { DB_VERSION, openIdbStore } from '../../src/store/idb-store';
+import { createMemoryStore } from '../../src/store/memory-store';
+import { openClientStore } from '../../src/store/open-store';
+import type { UserRecord } from '../../src/store/client-store';
+import { createFakeBackend, freshDbName, spyLogger } from './fake-backend';
+
+const record = (mpid: string, more: Partial<UserRecord> = {}): UserRecord => ({
+  mpid,
+  identities: { email: `${mpid}@x.y` },
+  attributes: { tags: ['a'] },
+  consent: {},
+  isLoggedIn: false,
+  firstSeen: 1,
+  lastSeen: 2,
+  ...more,
+});
+
+/** Replaces the global indexedDB for one test. */
+function withIndexedDB(value: unknown): () => void {
+  const saved = globalThis.indexedDB;
+  Object.defineProperty(globalThis, 'indexedDB', { value, configurable: true, writable: true });
+  return () =>
+    Object.defineProperty(globalThis, 'indexedDB', {
+      value: saved,
+      configurable: true,
+      writable: true,
+    });
+}
+
+describe('IndexedDB unavailable: the same client over memory, with one warning', () => {
+  const unavailable: [string, () => unknown][] = [
+    ['indexedDB missing', () => undefined],
+    [
+      'open throws (SecurityError)',
+      () => ({
+        open() {
+          throw new DOMException('denied', 'SecurityError');
+        },
+      }),
+    ],
+  ];
+  test.each(unavailable)('%s', async (_name, make) => {
+    const restore = withIndexedDB(make());
+    try {
+      const logger = spyLogger();
+      const backend = createFakeBackend();
+      const client = await createIdentity({ backend, dbName: freshDbName(), logger });
+      expect(logger.warn).toHaveBeenCalledTimes(1);
+      expect(client.currentUser!.mpid).toBe('1001');
+      await client.currentUser!.setAttribute('a', 1);
+      await client.login({ userIdentities: { customerid: 'C' } });
+      expect(client.getUsers()).toHaveLength(2);
+      await client.close();
+    } finally {
+      restore();
+    }
+  });
+
+  test('a database of a newer version (open fails with VersionError)', async () => {
+    const dbName = freshDbName();
+    await new Promise<void>((resolve, reject) => {
+      const request = indexedDB.open(dbName, DB_VERSION + 1);
+      request.onsuccess = () => {
+        request.result.close();
+        resolve();
+      };
+      request.onerror = () => reject(request.error);
+    });
+    const logger = spyLogger();
+    const store = await openClientStore({ storage: 'indexeddb', dbName, logger });
+    expect(store.kind).toBe('memory');
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+  });
+
+  test('an open that stays blocked falls back after the timeout', async () => {
+    jest.useFakeTimers();
+    // An open request that never answers, like one blocked by another tab.
+    const restore = withIndexedDB({ open: () => ({}) });
+    try {
+      const logger = spyLogger();
+      const opening = openClientStore({
+        storage: 'indexeddb',
+        dbName: 'x',
+        logger,
+        openTimeoutMs: 50,
+      });
+      await jest.advanceTimersByTimeAsync(50);
+      const store = await opening;
+      expect(store.kind).toBe('memory');
+      expect(logger.warn).toHaveBeenCalledTimes(1);
+    } finally {
+      restore();
+      jest.useRealTimers();
+    }
+  });
+
+  test("storage: 'memory' uses memory outright, without a warning, and keeps nothing", async () => {
+    const dbName = freshDbName();
+    const logger = spyLogger();
+    const first = await createIdentity({
+      backend: createFakeBackend(),
+      dbName,
+      logger,
+      storage: 'memory',
+    });
+    expect(logger.warn).not.toHaveBeenCalled();
+    await first.close();
+    const backend = createFakeBackend();
+    const second = await createIdentity({ backend, dbName, logger, storage: 'memory' });
+    expect(backend.calls).toHaveLength(1); // nothing was stored: identify on init again
+    expect(second.deviceId).not.toBe(first.deviceId);
+    await second.close();
+    const databases = await indexedDB.databases();
+    expect(databases.map((d) => d.name)).not.toContain(dbName);
+  });
+
+  test("storage: 'indexeddb' opens IndexedDB when it can", async () => {
+    const logger = spyLogger();
+    const store = await openClientStore({ storage: 'indexeddb', dbName: freshDbName(), logger });
+    expect(store.kind).toBe('indexeddb');
+    expect(logger.warn).not.toHaveBeenCalled();
+    await store.close();
+  });
+});
+
+describe('IndexedDB store', () => {
+  test('a fresh database loads empty; commits upsert by mpid', async () => {
+    const store = await openIdbStore(freshDbName(), spyLogger());
+    expect(await store.load()).toEqual({ deviceId: null, currentMpid: null, users: [] });
+    await store.commit({ deviceId: 'd', currentMpid: '1', users: [record('1'), record('2')] });
+    await store.commit({ users: [record('1', { lastSeen: 9 })] });
+    const state = await store.load();
+    expect(state.deviceId).toBe('d');
+    expect(state.currentMpid).toBe('1');
+    expect(state.users).toEqual([record('1', { lastSeen: 9 }), record('2')]);
+    await store.close();
+  });
+
+  test('a commit is all or nothing', async () => {
+    const store = await openIdbStore(freshDbName(), spyLogger());
+    await store.commit({ currentMpid: '1', users: [record('1')] });
+    const before = await store.load();
+    // A record without its key path makes the second put fail (DataError).
+    const broken = { ...record('3'), mpid: undefined } as unknown as UserRecord;
+    await expect(
+      store.commit({ currentMpid: '2', users: [record('2'), broken] }),
+    ).rejects.toMatchObject({ code: 'storage' });
+    expect(await store.load()).toEqual(before);
+    await store.close();
+  });
+
+  test('another tab upgrading: our connection closes (logged), later commits fail with storage', async () => {
+    const dbName = freshDbName();
+    const logger = spyLogger();
+    const store = await openIdbStore(dbName, logger);
+    await new Promise<void>((resolve, reject) => {
+      const request = indexedDB.open(dbName, DB_VERSION + 1);
+      request.onsuccess = () => {
+        request.result.close();
+        resolve();
+      };
+      request.onerror = () => reject(request.error);
+      request.onblocked = () => reject(new Error('the upgrade was blocked'));
+    });
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    await expect(store.commit({ currentMpid: '1' })).rejects.toMatchObject({ code: 'storage' });
+  });
+});
+
+describe('memory store', () => {
+  test('copies in and out: callers cannot change what it holds', async () => {
+    const store = createMemoryStore();
+    const mine = record('1');
+    await store.commit({ deviceId: 'd', currentMpid: '1', users: [mine] });
+    (mine.attributes.tags as string[]).push('changed');
+    const loaded = await store.load();
+    expect(loaded.users[0]!.attributes.tags).toEqual(['a']);
+    (loaded.users[0]!.attributes.tags as string[]).push('changed');
+    expect((await store.load()).users[0]!.attributes.tags).toEqual(['a']);
+    expect(loaded).toMatchObject({ deviceId: 'd', currentMpid: '1' });
+  });
+});
