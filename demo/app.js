@@ -249,11 +249,20 @@ async function identityCall(call) {
     return `feed: landed on profile ${profile.mpid}`;
   }
   const device = currentDevice();
+  // A logout carries device ids only (IDSYNC.md): the login fields stay typed for the next login.
+  const deviceTypes = new Set(window.IDSync.DEVICE_ID_TYPES ?? []);
+  const sent = call === 'logout' ? pickTypes(typed, (type) => deviceTypes.has(type)) : typed;
+  const left = Object.keys(typed).filter((type) => !(type in sent));
   const withDeviceId = call !== 'modify' && $('send-device-id').checked;
-  const userIdentities = withDeviceId ? { ...device.deviceIds, ...typed } : typed;
+  const userIdentities = withDeviceId ? { ...device.deviceIds, ...sent } : sent;
   const result = await device.client[call]({ userIdentities });
   const change = result.userChanged ? `now ${result.mpid}` : `still ${result.mpid}`;
-  return `${call}: HTTP ${result.httpCode}, current user ${change}`;
+  const note = left.length ? ` (${left.join(', ')} not sent: logout carries device ids only)` : '';
+  return `${call}: HTTP ${result.httpCode}, current user ${change}${note}`;
+}
+
+function pickTypes(identities, keep) {
+  return Object.fromEntries(Object.entries(identities).filter(([type]) => keep(type)));
 }
 
 function attributeValue(kind, raw) {
@@ -332,7 +341,7 @@ function advanceClock() {
 }
 
 async function processAliases() {
-  const count = await resolverCall('processAliases', null, () =>
+  const count = await resolverCall('processAliases', undefined, () =>
     state.world.resolver.processAliases(),
   );
   return `${count} alias request${count === 1 ? '' : 's'} applied`;
@@ -377,7 +386,7 @@ async function observe(step) {
     case 'process':
       // A second past the delay: the alias was accepted a moment ago in real time.
       world.offsetMs += DAY_MS + 1000;
-      observed.processed = await resolverCall('processAliases', null, () =>
+      observed.processed = await resolverCall('processAliases', undefined, () =>
         world.resolver.processAliases(),
       );
       break;
