@@ -1,9 +1,10 @@
 // The demo page: forms that drive two simulated devices through the public API
 // of idsync-web (window.IDSync only), live panels that show what the client and
 // the resolver hold, and a player that replays the tables of IDSYNC.md.
-import { checkStep, describeIdentitySet, identitySet, OWN_DEVICE_ID } from './check.js';
+import { checkStep } from './check.js';
 import { describeError, el, formatTime, show } from './dom.js';
 import { createLog } from './log.js';
+import { logEntries, profileCards, scenarioRows, userView } from './panels.js';
 import { SCENARIOS, STRATEGIES, devicesFor, tableMpids } from './scenarios.js';
 import { DAY_MS, closeWorld, deleteDatabases, openWorld, worldNames } from './world.js';
 
@@ -352,23 +353,21 @@ async function processAliases() {
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
 /** Fresh databases and predictable MPIDs, so the table's MPIDs can be checked as printed. */
-async function startPlay() {
+async function startPlay(play) {
   const prefix = `${DB_PREFIX}play-${Date.now().toString(36)}`;
-  const world = await openWorld({
-    strategy: settings.strategy,
+  play.world = await openWorld({
+    strategy: play.strategy,
     mode: 'local',
-    names: worldNames(prefix, settings.strategy),
+    names: worldNames(prefix, play.strategy),
     generateMpid: tableMpids(),
     log,
   });
-  world.temporary = true;
+  play.world.temporary = true;
   log.clear();
-  state.play = { strategy: settings.strategy, world, results: [] };
-  await enterWorld(world);
+  await enterWorld(play.world);
 }
 
-async function observe(step) {
-  const world = state.world;
+async function observe(world, step) {
   const device = step.device ? world.devices[step.device - 1] : null;
   const observed = {};
   switch (step.call) {
@@ -398,8 +397,7 @@ async function observe(step) {
   return observed;
 }
 
-async function playNextStep() {
-  const play = state.play;
+async function playNextStep(play) {
   const step = SCENARIOS[play.strategy].steps[play.results.length];
   if (!step) return false;
   if (step.device) state.deviceIndex = step.device - 1;
@@ -407,7 +405,7 @@ async function playNextStep() {
   play.results.push(result);
   scheduleRender();
   try {
-    const observed = await observe(step);
+    const observed = await observe(play.world, step);
     result.checks = checkStep(step.expect, observed);
     result.status = result.checks.every((check) => check.ok) ? 'match' : 'mismatch';
   } catch (error) {
@@ -417,19 +415,24 @@ async function playNextStep() {
   return true;
 }
 
+/** `all`: the whole table on fresh databases; otherwise the next step (starting one if needed). */
 async function playScenario(all) {
   if (state.busy || bundleProblem() || !isLocal()) return;
+  const previous = state.play;
+  const resumable =
+    !all &&
+    previous?.world === state.world &&
+    previous.strategy === settings.strategy &&
+    previous.results.length < SCENARIOS[previous.strategy].steps.length;
+  const play = resumable ? previous : { strategy: settings.strategy, world: null, results: [] };
+  state.play = play;
   state.busy = true;
-  scheduleRender();
+  // At once, not on the next render: nothing may still read as the last play's result.
+  renderControls();
+  renderScenario();
   try {
-    const play = state.play;
-    const resumable =
-      play &&
-      play.world === state.world &&
-      play.strategy === settings.strategy &&
-      play.results.length < SCENARIOS[play.strategy].steps.length;
-    if (all || !resumable) await startPlay();
-    while ((await playNextStep()) && all) await sleep(STEP_PAUSE_MS);
+    if (!play.world) await startPlay(play);
+    while ((await playNextStep(play)) && all) await sleep(STEP_PAUSE_MS);
   } catch (error) {
     showBanner(`Scenario stopped: ${describeError(error)}`);
   } finally {
@@ -466,10 +469,6 @@ async function render() {
   renderOutbox(outbox);
 }
 
-function badge(text, kind) {
-  return el('span', { className: `badge ${kind ?? text}` }, text);
-}
-
 function renderControls() {
   const devices = devicesFor(settings.strategy);
   const picker = $('device-picker');
@@ -486,6 +485,7 @@ function renderControls() {
           name: 'device',
           value: String(index),
           checked: index === state.deviceIndex,
+          disabled: state.busy,
           onchange: () => {
             state.deviceIndex = index;
             forgetAliasPicks();
@@ -505,6 +505,10 @@ function renderControls() {
   for (const button of document.querySelectorAll('.actions button')) {
     button.disabled = state.busy || !state.world || (!local && 'localOnly' in button.dataset);
   }
+  // A play owns the world until it ends: nothing may swap it underneath.
+  $('strategy').disabled = state.busy;
+  $('reset').disabled = state.busy;
+  for (const radio of document.querySelectorAll('input[name=mode]')) radio.disabled = state.busy;
   const canPlay = !state.busy && !bundleProblem() && local;
   $('play').disabled = !canPlay;
   $('next-step').disabled = !canPlay;
@@ -518,92 +522,6 @@ function renderClock() {
   $('clock').textContent = formatTime(now, Date.now()) + (days ? ` (+${days * 24} h)` : '');
 }
 
-function identityList(identities, additional, { onRemove } = {}) {
-  const set = identitySet(identities, additional);
-  const items = Object.keys(set)
-    .sort()
-    .flatMap((type) =>
-      set[type].map((value) =>
-        el(
-          'li',
-          {},
-          el('span', { className: 'type' }, type),
-          el('span', { className: 'value' }, value),
-          onRemove &&
-            el(
-              'button',
-              {
-                type: 'button',
-                className: 'icon',
-                title: `remove ${type} (modify)`,
-                'aria-label': `remove ${type}`,
-                onclick: () => onRemove(type),
-              },
-              '×',
-            ),
-        ),
-      ),
-    );
-  const own = identities?.[OWN_DEVICE_ID];
-  if (own) {
-    items.push(
-      el(
-        'li',
-        { className: 'own', title: 'added by the SDK to every request' },
-        el('span', { className: 'type' }, OWN_DEVICE_ID),
-        el('span', { className: 'value' }, own),
-      ),
-    );
-  }
-  return items.length
-    ? el('ul', { className: 'identities' }, items)
-    : el('p', { className: 'empty' }, 'none');
-}
-
-function attributeList(attributes) {
-  const entries = Object.entries(attributes ?? {});
-  if (entries.length === 0) return el('p', { className: 'empty' }, 'none');
-  return el(
-    'ul',
-    { className: 'identities' },
-    entries.map(([key, value]) =>
-      el(
-        'li',
-        {},
-        el('span', { className: 'type' }, key),
-        el('span', { className: 'value' }, JSON.stringify(value)),
-      ),
-    ),
-  );
-}
-
-function consentList(consent) {
-  const lines = [];
-  const line = (name, decision) =>
-    el(
-      'li',
-      {},
-      el('span', { className: 'type' }, name),
-      el(
-        'span',
-        { className: 'value' },
-        badge(decision.consented ? 'consented' : 'refused', decision.consented ? 'yes' : 'no'),
-        ` ${formatTime(decision.timestamp, clock())}`,
-        decision.document ? ` · ${decision.document}` : '',
-        decision.location ? ` · ${decision.location}` : '',
-      ),
-    );
-  for (const [purpose, decision] of Object.entries(consent?.gdpr ?? {})) {
-    lines.push(line(`GDPR ${purpose}`, decision));
-  }
-  if (consent?.ccpa?.data_sale_opt_out) {
-    lines.push(line('CCPA data sale opt-out', consent.ccpa.data_sale_opt_out));
-  }
-  return lines.length
-    ? el('ul', { className: 'identities' }, lines)
-    : el('p', { className: 'empty' }, 'none');
-}
-
 function renderUser() {
   const device = currentDevice();
   $('user-device').textContent = device ? `on ${device.label}` : '';
@@ -615,35 +533,12 @@ function renderUser() {
     );
     return;
   }
-  const now = clock();
-  const removeIdentity = (type) =>
+  const onRemoveIdentity = (type) =>
     act(`modify (remove ${type})`, async () => {
       await device.client.modify({ userIdentities: { [type]: null } });
       return `${type} removed from ${user.mpid}`;
     });
-  show(
-    $('user'),
-    el(
-      'div',
-      { className: 'user-head' },
-      el('span', { className: 'mpid', title: 'MPID' }, user.mpid),
-      user.isLoggedIn ? badge('known') : badge('anonymous'),
-    ),
-    el(
-      'dl',
-      { className: 'facts' },
-      el('dt', {}, 'First seen'),
-      el('dd', {}, formatTime(user.firstSeen, now)),
-      el('dt', {}, 'Last seen'),
-      el('dd', {}, formatTime(user.lastSeen, now)),
-    ),
-    el('h3', {}, 'Identities'),
-    identityList(user.identities, undefined, { onRemove: removeIdentity }),
-    el('h3', {}, 'Attributes'),
-    attributeList(user.attributes),
-    el('h3', {}, 'Consent'),
-    consentList(user.consent),
-  );
+  show($('user'), userView(user, { now: clock(), onRemoveIdentity }));
 }
 
 function renderAliasPickers() {
@@ -688,53 +583,16 @@ async function readProfiles() {
 
 function renderProfiles(profiles) {
   const container = $('profiles');
-  if (!state.world) return show(container, el('p', { className: 'empty' }, '—'));
-  if (profiles === null) {
-    return show(
-      container,
-      el(
-        'p',
-        { className: 'empty' },
-        'The profiles live on the server; the page cannot list them.',
-      ),
-    );
-  }
-  if (profiles.error) return show(container, el('p', { className: 'error' }, profiles.error));
-  if (profiles.length === 0) return show(container, el('p', { className: 'empty' }, 'none yet'));
-  const devices = state.world.devices;
+  const say = (text, className = 'empty') => show(container, el('p', { className }, text));
+  if (!state.world) return say('—');
+  if (profiles === null) return say('The profiles live on the server; the page cannot list them.');
+  if (profiles.error) return say(profiles.error, 'error');
+  if (profiles.length === 0) return say('none yet');
   const shownMpid = currentDevice()?.client.currentUser?.mpid;
-  const now = clock();
-  const cards = [...profiles]
-    .sort((a, b) => a.createdAt - b.createdAt)
-    .map((profile) => {
-      const orphan = typeof profile.orphanedAt === 'number';
-      const currentOn = devices.filter((d) => d.client.currentUser?.mpid === profile.mpid);
-      return el(
-        'article',
-        {
-          className: `profile${profile.mpid === shownMpid ? ' current' : ''}${orphan ? ' orphan' : ''}`,
-          dataset: { mpid: profile.mpid },
-        },
-        el(
-          'div',
-          { className: 'profile-head' },
-          el('span', { className: 'mpid' }, profile.mpid),
-          profile.isKnown ? badge('known') : badge('anonymous'),
-          orphan && badge('orphan'),
-          currentOn.map((d) => badge(`current on ${d.label}`, 'current')),
-        ),
-        identityList(profile.identities, profile.additionalIdentities),
-        el(
-          'p',
-          { className: 'meta' },
-          `created ${formatTime(profile.createdAt, now)} · last seen ${formatTime(profile.lastSeen, now)}`,
-          profile.activity?.length ? ` · ${profile.activity.length} data points` : '',
-          profile.aliasedFrom?.length ? ` · aliased from ${profile.aliasedFrom.join(', ')}` : '',
-          orphan ? ` · orphaned ${formatTime(profile.orphanedAt, now)}` : '',
-        ),
-      );
-    });
-  show(container, cards);
+  show(
+    container,
+    profileCards(profiles, { devices: state.world.devices, shownMpid, now: clock() }),
+  );
 }
 
 /** The outbox arrives with a later client: shown when `pendingAliasCount` exists. */
@@ -761,80 +619,18 @@ function renderOutbox(outbox) {
   }
 }
 
-function describeRequest(step) {
-  switch (step.call) {
-    case 'alias':
-      return `${step.from} → ${step.to}`;
-    case 'process':
-      return 'clock +24 h, processAliases()';
-    default:
-      return describeIdentitySet(identitySet(step.identities));
-  }
-}
-
-function checkLines(checks, field) {
-  return el(
-    'ul',
-    { className: 'checks' },
-    checks.map((check) =>
-      el(
-        'li',
-        { className: field === 'actual' ? (check.ok ? 'ok' : 'bad') : '' },
-        el('span', { className: 'label' }, `${check.label}: `),
-        check[field],
-      ),
-    ),
-  );
-}
-
-const STATUS_TEXT = {
-  pending: '',
-  running: 'running…',
-  match: '✓ match',
-  mismatch: '✗ mismatch',
-  error: '✗ error',
-};
-
 function renderScenario() {
   const scenario = SCENARIOS[settings.strategy];
   const play = state.play?.strategy === settings.strategy ? state.play : null;
   const devices = devicesFor(settings.strategy);
   $('scenario-title').textContent = `Scenario: ${scenario.title}`;
-  const rows = scenario.steps.map((step, index) => {
-    const result = play?.results[index] ?? { status: 'pending' };
-    const device = step.device ? devices[step.device - 1] : null;
-    return el(
-      'tr',
-      { dataset: { step: step.n, status: result.status } },
-      el('td', { className: 'n' }, step.n),
-      el(
-        'td',
-        {},
-        step.what,
-        el('div', { className: 'muted' }, device ? `${device.label} · ${device.kind}` : 'resolver'),
-      ),
-      el(
-        'td',
-        {},
-        el('strong', {}, step.call),
-        el('div', { className: 'mono small' }, describeRequest(step)),
-      ),
-      el('td', {}, step.result, result.checks && checkLines(result.checks, 'expected')),
-      el(
-        'td',
-        {},
-        result.checks && checkLines(result.checks, 'actual'),
-        result.error && el('p', { className: 'error' }, result.error),
-      ),
-      el('td', { className: 'status' }, STATUS_TEXT[result.status]),
-    );
-  });
-  show($('scenario').tBodies[0], rows);
+  show($('scenario').tBodies[0], scenarioRows(scenario.steps, devices, play?.results ?? []));
 
   const summary = $('scenario-summary');
   const done = play?.results.filter((r) => r.status !== 'running') ?? [];
   if (!play) {
     summary.dataset.kind = '';
+    summary.dataset.state = 'idle';
     summary.textContent = isLocal()
       ? 'Replays the table of IDSYNC.md on fresh databases, MPIDs 1234, 2345, … in order of creation as the tables name them.'
       : 'Scenarios run on the in-page resolver: switch the backend to play one.';
@@ -850,61 +646,7 @@ function renderScenario() {
 }
 
 function renderLog() {
-  const now = clock();
-  show(
-    $('log'),
-    log.entries.map((entry) =>
-      el(
-        'li',
-        { className: `entry ${entry.status}` },
-        el(
-          'div',
-          { className: 'entry-head' },
-          el('time', {}, formatTime(entry.at, now)),
-          el('span', { className: 'source' }, entry.source),
-          el('strong', {}, entry.method),
-          badge(
-            entry.status === 'ok'
-              ? String(entry.response?.httpCode ?? 'ok')
-              : entry.status === 'error'
-                ? String(entry.error?.code ?? 'error')
-                : entry.status,
-            entry.status,
-          ),
-        ),
-        entry.request !== undefined && logBody('request', entry.request),
-        entry.response !== undefined && logBody('response', entry.response),
-        entry.error !== undefined && logBody('error', describeError(entry.error)),
-        entry.message !== undefined &&
-          logBody(
-            'message',
-            entry.message.map((part) => (typeof part === 'string' ? part : compactJson(part))),
-          ),
-      ),
-    ),
-  );
-}
-
-function compactJson(value) {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
-function logBody(label, value) {
-  const text = Array.isArray(value)
-    ? value.join(' ')
-    : typeof value === 'string'
-      ? value
-      : compactJson(value);
-  return el(
-    'div',
-    { className: 'log-body' },
-    el('span', { className: 'label' }, label),
-    el('code', {}, text),
-  );
+  show($('log'), logEntries(log.entries, clock()));
 }
 
 /* ---------------------------------------------------------------- wiring */

@@ -1,9 +1,10 @@
 // The demo page in a real Chromium, served exactly as `npm run demo` serves it.
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startDemoServer } from '../../demo/serve.mjs';
+import { parseArgs, startDemoServer } from '../../demo/serve.mjs';
 import { collectPageErrors, launchBrowser, REPO_ROOT } from './harness.mjs';
 
 const RESULTS = join(REPO_ROOT, 'test-results');
@@ -120,4 +121,49 @@ test('the layout holds on a phone-sized screen', async () => {
   await page.screenshot({ path: join(RESULTS, 'demo-narrow.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('the demo server serves demo/ at / and dist/ at /dist/, and nothing else', async () => {
+  const get = (path) => fetch(new URL(path, server.url));
+  const page = await get('/');
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type'), /^text\/html/);
+  assert.match(page.headers.get('content-security-policy'), /script-src 'self'/);
+  assert.match(await page.text(), /<script src="dist\/idsync.iife.js"><\/script>/);
+  assert.equal((await get('/dist/idsync.iife.js')).status, 200);
+  assert.match((await get('/app.js')).headers.get('content-type'), /^text\/javascript/);
+  // Raw paths: fetch() would normalise the dot segments away before sending.
+  assert.equal(await rawStatus('/dist/idsync.iife.js'), 200);
+  for (const path of [
+    '/../package.json',
+    '/%2e%2e/package.json',
+    '/dist/../../package.json',
+    '/dist/%2e%2e/package.json',
+    '/..%2fpackage.json',
+    '/%00',
+  ]) {
+    assert.equal(await rawStatus(path), 404, path);
+  }
+  assert.equal((await get('/no-such-file.js')).status, 404);
+  assert.equal((await fetch(server.url, { method: 'POST' })).status, 405);
+});
+
+function rawStatus(path) {
+  return new Promise((done, fail) => {
+    const req = httpGet({ host: '127.0.0.1', port: server.port, path }, (res) => {
+      res.resume();
+      done(res.statusCode);
+    });
+    req.on('error', fail);
+  });
+}
+
+test('npm run demo takes --port and --host', () => {
+  assert.deepEqual(parseArgs([]), { port: 5173, host: '127.0.0.1' });
+  assert.deepEqual(parseArgs(['--port', '8080']), { port: 8080, host: '127.0.0.1' });
+  assert.deepEqual(parseArgs(['--port=0', '--host=0.0.0.0']), { port: 0, host: '0.0.0.0' });
+  assert.deepEqual(parseArgs([], { PORT: '9000' }), { port: 9000, host: '127.0.0.1' });
+  assert.throws(() => parseArgs(['--port', 'x']), /--port/);
+  assert.throws(() => parseArgs(['--port']), /needs a value/);
+  assert.throws(() => parseArgs(['--verbose']), /unknown option/);
 });
