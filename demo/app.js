@@ -175,7 +175,7 @@ async function act(label, action) {
     setStatus(await action(), 'ok');
   } catch (error) {
     setStatus(`${label} failed: ${describeError(error)}`, 'error');
-    log.note('page', 'error', [`${label} failed`, describeError(error)]);
+    if (!log.shows(error)) log.note('page', 'error', [`${label} failed`, describeError(error)]);
   } finally {
     scheduleRender();
   }
@@ -346,6 +346,13 @@ async function processAliases() {
     state.world.resolver.processAliases(),
   );
   return `${count} alias request${count === 1 ? '' : 's'} applied`;
+}
+
+/** A data point on the current user's profile: what an applied alias moves. */
+async function recordActivity() {
+  const { mpid } = requireUser();
+  await resolverCall('recordActivity', { mpid }, () => state.world.resolver.recordActivity(mpid));
+  return `data point recorded on ${mpid}`;
 }
 
 /* -------------------------------------------------------------- scenario */
@@ -715,6 +722,7 @@ function wire() {
   });
   $('advance-clock').addEventListener('click', () => act('advance clock', advanceClock));
   $('process-aliases').addEventListener('click', () => act('process aliases', processAliases));
+  $('record-activity').addEventListener('click', () => act('record activity', recordActivity));
   $('play').addEventListener('click', () => void playScenario(true));
   $('next-step').addEventListener('click', () => void playScenario(false));
   $('clear-log').addEventListener('click', () => log.clear());

@@ -3,6 +3,8 @@ const MAX_ENTRIES = 200;
 
 export function createLog(clock, onChange) {
   const entries = [];
+  /** errors already on screen as a failed request, so the page need not repeat them */
+  const shownErrors = new WeakSet();
   let nextId = 1;
   const add = (entry) => {
     entries.unshift({ id: nextId++, at: clock(), ...entry });
@@ -21,6 +23,7 @@ export function createLog(clock, onChange) {
           onChange();
         },
         fail(error) {
+          if (error !== null && typeof error === 'object') shownErrors.add(error);
           Object.assign(entry, { status: 'error', error });
           onChange();
         },
@@ -29,6 +32,10 @@ export function createLog(clock, onChange) {
     /** A message: the SDK's own logging, or what the page did. */
     note(source, level, message) {
       add({ source, method: level, status: level, message });
+    },
+    /** whether `error` already shows as the answer to a logged request */
+    shows(error) {
+      return error !== null && typeof error === 'object' && shownErrors.has(error);
     },
     clear() {
       entries.length = 0;

@@ -144,7 +144,7 @@ export function profileCards(profiles, { devices, shownMpid, now }) {
           'p',
           { className: 'meta' },
           `created ${formatTime(profile.createdAt, now)} · last seen ${formatTime(profile.lastSeen, now)}`,
-          profile.activity?.length ? ` · ${profile.activity.length} data points` : '',
+          profile.activity?.length ? ` · ${plural(profile.activity.length, 'data point')}` : '',
           profile.aliasedFrom?.length ? ` · aliased from ${profile.aliasedFrom.join(', ')}` : '',
           orphan ? ` · orphaned ${formatTime(profile.orphanedAt, now)}` : '',
         ),
@@ -272,4 +272,8 @@ function logBody(label, value) {
     el('span', { className: 'label' }, label),
     el('code', {}, text),
   );
+}
+
+function plural(count, noun) {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

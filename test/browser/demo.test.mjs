@@ -1,5 +1,7 @@
 // The demo page in a real Chromium, served exactly as `npm run demo` serves it.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
@@ -146,6 +148,63 @@ test('the demo server serves demo/ at / and dist/ at /dist/, and nothing else', 
   }
   assert.equal((await get('/no-such-file.js')).status, 404);
   assert.equal((await fetch(server.url, { method: 'POST' })).status, 405);
+});
+
+/** The local IDSync server of the HTTP issue (built by `npm run test:browser`), on a free port. */
+async function startIdsyncServer(args) {
+  const cli = join(REPO_ROOT, 'dist/server.mjs');
+  assert.ok(existsSync(cli), 'dist/server.mjs is missing: run npm run build');
+  const child = spawn(process.execPath, [cli, '--port', '0', '--quiet', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((done, fail) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const found = /listening on (http:\/\/\S+)/.exec(out);
+      if (found) done(found[1]);
+    });
+    child.once('exit', (code) => fail(new Error(`idsync server exited (${code}): ${out}`)));
+  });
+  return { url, stop: () => child.kill() };
+}
+
+test('the HTTP switch drives the local IDSync server instead of the in-page resolver', async () => {
+  const idsync = await startIdsyncServer(['--strategy', 'isolation', '--api-key', 'test-key']);
+  const { context, page, errors } = await openDemo();
+  try {
+    await page.locator('input[name=mode][value=http]').check();
+    const settings = page.locator('#http-settings');
+    await settings.locator('input[name=baseUrl]').fill(idsync.url);
+    await settings.locator('input[name=apiKey]').fill('test-key');
+    await settings.locator('button[type=submit]').click();
+    await page.locator('#user p.empty').waitFor();
+
+    const status = page.locator('#action-status');
+    const call = async (name, expected) => {
+      await page.locator(`#identity-form button[value="${name}"]`).click();
+      await page.locator(`#action-status[data-kind="ok"]`).filter({ hasText: name }).waitFor();
+      assert.match(await status.innerText(), expected);
+      return page.locator('#user .mpid').innerText();
+    };
+    const anonymous = await call('identify', /identify: HTTP 200/);
+    const rows = page.locator('#identity-rows .identity-row input');
+    await rows.nth(0).fill('C-42');
+    await rows.nth(1).fill('someone@example.com');
+    const known = await call('login', /login: HTTP 200, current user now/);
+    assert.notEqual(known, anonymous);
+    // Isolation, decided by the server: logout returns to this device's anonymous profile.
+    assert.equal(await call('logout', /logout: HTTP 200/), anonymous);
+    assert.match(await page.locator('#profiles').innerText(), /live on the server/);
+    assert.equal(await page.locator('#play').isDisabled(), true);
+    const log = await page.locator('#log').innerText();
+    assert.match(log, /logout/);
+    assert.match(log, /"isLoggedIn":true/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    idsync.stop();
+  }
 });
 
 function rawStatus(path) {
