@@ -88,6 +88,19 @@ function showBanner(message) {
 
 /* --------------------------------------------------------------- worlds */
 
+// Worlds open asynchronously: only the one asked for last may go on screen.
+let lastWorldAsked = 0;
+
+/** Opens a world (see world.js); null when a newer one was asked for meanwhile. */
+async function openLatestWorld(options) {
+  const ticket = ++lastWorldAsked;
+  const world = await openWorld({ ...options, log });
+  if (ticket === lastWorldAsked) return world;
+  await closeWorld(world);
+  if (world.temporary) await deleteDatabases(Object.values(world.names));
+  return null;
+}
+
 /** Replaces the world on screen; a played scenario's databases are thrown away after. */
 async function enterWorld(world) {
   const previous = state.world;
@@ -116,14 +129,14 @@ async function openInteractiveWorld() {
   }
   const prefix = interactivePrefix();
   try {
-    const world = await openWorld({
+    const world = await openLatestWorld({
       strategy: settings.strategy,
       mode: settings.mode,
       http: settings.http,
       names: worldNames(prefix, settings.strategy),
       offsetMs: settings.offsets[prefix] ?? 0,
-      log,
     });
+    if (!world) return;
     world.prefix = prefix;
     showBanner(null);
     await enterWorld(world);
@@ -362,14 +375,14 @@ const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 /** Fresh databases and predictable MPIDs, so the table's MPIDs can be checked as printed. */
 async function startPlay(play) {
   const prefix = `${DB_PREFIX}play-${Date.now().toString(36)}`;
-  play.world = await openWorld({
+  play.world = await openLatestWorld({
     strategy: play.strategy,
     mode: 'local',
     names: worldNames(prefix, play.strategy),
     generateMpid: tableMpids(),
-    log,
+    temporary: true,
   });
-  play.world.temporary = true;
+  if (!play.world) throw new Error('another world was opened meanwhile');
   log.clear();
   await enterWorld(play.world);
 }
@@ -516,6 +529,7 @@ function renderControls() {
   $('strategy').disabled = state.busy;
   $('reset').disabled = state.busy;
   for (const radio of document.querySelectorAll('input[name=mode]')) radio.disabled = state.busy;
+  $('http-settings').querySelector('button').disabled = state.busy;
   const canPlay = !state.busy && !bundleProblem() && local;
   $('play').disabled = !canPlay;
   $('next-step').disabled = !canPlay;

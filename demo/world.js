@@ -50,11 +50,22 @@ function pageLogger(device, log) {
 
 /**
  * Opens a world. `http` is `{ baseUrl, apiKey }` when `mode === 'http'`;
- * `generateMpid` makes MPIDs predictable for scenario replay.
+ * `generateMpid` makes MPIDs predictable for scenario replay; a `temporary`
+ * world's databases are deleted once it is left.
  */
-export async function openWorld({ strategy, mode, http, names, generateMpid, offsetMs = 0, log }) {
+export async function openWorld(options) {
+  const {
+    strategy,
+    mode,
+    http,
+    names,
+    generateMpid,
+    offsetMs = 0,
+    temporary = false,
+    log,
+  } = options;
   const { IDSync } = window;
-  const world = { strategy, mode, names, offsetMs, resolver: null, devices: [] };
+  const world = { strategy, mode, names, offsetMs, temporary, resolver: null, devices: [] };
   const now = () => Date.now() + world.offsetMs;
   world.now = now;
   if (mode === 'local') {
