@@ -243,13 +243,15 @@ export function logEntries(entries, now) {
       entry.request !== undefined && logBody('request', entry.request),
       entry.response !== undefined && logBody('response', entry.response),
       entry.error !== undefined && logBody('error', describeError(entry.error)),
-      entry.message !== undefined &&
-        logBody(
-          'message',
-          entry.message.map((part) => (typeof part === 'string' ? part : compactJson(part))),
-        ),
+      entry.message !== undefined && logBody('message', entry.message.map(messagePart)),
     ),
   );
+}
+
+/** The SDK logs strings, errors and objects: each as a person would want to read it. */
+function messagePart(part) {
+  if (typeof part === 'string') return part;
+  return part instanceof Error ? describeError(part) : compactJson(part);
 }
 
 function compactJson(value) {
