@@ -234,7 +234,12 @@ function addIdentityRow(type = 'customerid', value = '') {
   input.value = value;
   const remove = el(
     'button',
-    { type: 'button', className: 'icon', title: 'remove this field' },
+    {
+      type: 'button',
+      className: 'icon',
+      title: 'remove this field',
+      'aria-label': 'remove this field',
+    },
     '×',
   );
   const row = el('div', { className: 'identity-row' }, select, input, remove);
