@@ -26,6 +26,17 @@ after(async () => {
 /** A fresh browser context: its own IndexedDB and localStorage. */
 async function openDemo(viewport = { width: 1440, height: 900 }) {
   const context = await browser.newContext({ viewport });
+  // Counts every <img> ever attached, even one removed again before we look.
+  await context.addInitScript(() => {
+    window.imgsAdded = 0;
+    new MutationObserver((mutations) => {
+      for (const { addedNodes } of mutations) {
+        for (const node of addedNodes) {
+          if (node.nodeName === 'IMG' || node.querySelector?.('img')) window.imgsAdded += 1;
+        }
+      }
+    }).observe(document, { childList: true, subtree: true });
+  });
   const page = await context.newPage();
   const errors = collectPageErrors(page);
   const dialogs = [];
@@ -108,6 +119,7 @@ test('a typed identity value is shown as text, never run as HTML', async () => {
   assert.ok((await page.locator('#profiles').innerText()).includes(payload));
   assert.ok((await page.locator('#log').innerText()).includes(payload));
   assert.equal(await page.locator('img').count(), 0);
+  assert.equal(await page.evaluate(() => window.imgsAdded), 0);
   assert.deepEqual(dialogs, []);
   assert.deepEqual(errors, []);
   await context.close();
