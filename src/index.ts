@@ -6,7 +6,12 @@ export { createIdentity } from './client/create-identity';
 export { LocalResolver } from './backends/local/local-resolver';
 export type { LocalResolverOptions } from './backends/local/local-resolver';
 export { MemoryProfileStore } from './backends/local/memory-profile-store';
-export type { PendingAlias, ProfileLookup, ProfileStore } from './backends/local/profile-store';
+export type {
+  PendingAlias,
+  ProfileLookup,
+  ProfileStore,
+  ProfileWrites,
+} from './backends/local/profile-store';
 export { HttpBackend } from './backends/http/http-backend';
 export type { HttpBackendOptions } from './backends/http/http-backend';
 export { IDENTITY_RETRY, ALIAS_RETRY } from './backends/http/retry';

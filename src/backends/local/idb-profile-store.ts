@@ -28,6 +28,14 @@ function storageError(error: unknown): unknown {
   return new IdentityError('storage', 'resolver database failed', { cause: error });
 }
 
+async function storageCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw storageError(error);
+  }
+}
+
 /**
  * Profiles in IndexedDB. Each transact() is one readwrite transaction, so
  * tabs sharing the database take turns and a failed decision writes nothing.
@@ -71,73 +79,70 @@ export class IdbProfileStore implements ProfileStore {
   async transact<T>(
     decide: (lookup: ProfileLookup) => Promise<{ result: T; writes: ProfileWrites }>,
   ): Promise<T> {
-    const db = await this.db();
-    const tx = db.transaction('profiles', 'readwrite');
+    const tx = await storageCall(async () =>
+      (await this.db()).transaction('profiles', 'readwrite'),
+    );
     // Only IDB requests are awaited until the writes, so the transaction stays alive.
     const lookup: ProfileLookup = {
-      byIdentity: async (type, value) =>
-        (await tx.store.index('byIdentity').getAll(identityKey(type, value))).map(fromStored),
-      byMpid: async (mpid) => {
-        const stored = await tx.store.get(mpid);
-        return stored ? fromStored(stored) : null;
-      },
+      byIdentity: (type, value) =>
+        storageCall(async () =>
+          (await tx.store.index('byIdentity').getAll(identityKey(type, value))).map(fromStored),
+        ),
+      byMpid: (mpid) =>
+        storageCall(async () => {
+          const stored = await tx.store.get(mpid);
+          return stored ? fromStored(stored) : null;
+        }),
     };
+    let decision: { result: T; writes: ProfileWrites };
     try {
-      const { result, writes } = await decide(lookup);
-      await Promise.all(writes.put.map((profile) => tx.store.put(toStored(profile))));
-      await tx.done;
-      return result;
+      decision = await decide(lookup);
     } catch (error) {
+      // The decision's own error (a 400, say) goes out as it is; nothing was written.
       tx.done.catch(() => undefined);
       try {
         tx.abort();
       } catch {
-        // already finished: nothing was written after the failure
+        // already finished
       }
-      throw storageError(error);
+      throw error;
     }
+    const { result, writes } = decision;
+    return storageCall(async () => {
+      await Promise.all(writes.put.map((profile) => tx.store.put(toStored(profile))));
+      await tx.done;
+      return result;
+    });
   }
 
-  async all(): Promise<Profile[]> {
-    try {
-      return (await (await this.db()).getAll('profiles')).map(fromStored);
-    } catch (error) {
-      throw storageError(error);
-    }
+  all(): Promise<Profile[]> {
+    return storageCall(async () => (await (await this.db()).getAll('profiles')).map(fromStored));
   }
 
-  async get(mpid: string): Promise<Profile | null> {
-    try {
+  get(mpid: string): Promise<Profile | null> {
+    return storageCall(async () => {
       const stored = await (await this.db()).get('profiles', mpid);
       return stored ? fromStored(stored) : null;
-    } catch (error) {
-      throw storageError(error);
-    }
+    });
   }
 
-  async addAlias(alias: PendingAlias): Promise<void> {
-    try {
+  addAlias(alias: PendingAlias): Promise<void> {
+    return storageCall(async () => {
       await (await this.db()).put('aliases', alias);
-    } catch (error) {
-      throw storageError(error);
-    }
+    });
   }
 
-  async pendingAliases(): Promise<PendingAlias[]> {
-    try {
+  pendingAliases(): Promise<PendingAlias[]> {
+    return storageCall(async () => {
       const aliases = await (await this.db()).getAll('aliases');
       return aliases.sort((a, b) => a.acceptedAt - b.acceptedAt);
-    } catch (error) {
-      throw storageError(error);
-    }
+    });
   }
 
-  async removeAlias(id: string): Promise<void> {
-    try {
+  removeAlias(id: string): Promise<void> {
+    return storageCall(async () => {
       await (await this.db()).delete('aliases', id);
-    } catch (error) {
-      throw storageError(error);
-    }
+    });
   }
 
   async close(): Promise<void> {

@@ -209,9 +209,8 @@ export class LocalResolver implements IdentityBackend {
     return applied;
   }
 
+  /** Releases the store (an IndexedDB connection); a later call opens it again. */
   async close(): Promise<void> {
-    const store = this.opened;
-    this.opened = null;
-    await store?.close();
+    await this.opened?.close();
   }
 }

@@ -83,17 +83,21 @@ export function validateModifyRequest(mpid: unknown, value: unknown): IdentityCh
     if (!isIdentityType(identityType)) badRequest(`${field}.identityType: unknown identity type`);
     if (seen.has(identityType)) badRequest(`${field}.identityType: "${identityType}" given twice`);
     seen.add(identityType);
-    if (!isValueOrNull(oldValue))
-      badRequest(`${field}.oldValue must be a non-empty string or null`);
-    if (!isValueOrNull(newValue))
-      badRequest(`${field}.newValue must be a non-empty string or null`);
-    return { identityType, oldValue: oldValue ?? null, newValue: newValue ?? null };
+    return {
+      identityType,
+      oldValue: valueOrNull(oldValue, `${field}.oldValue`),
+      newValue: valueOrNull(newValue, `${field}.newValue`),
+    };
   });
 }
 
-function isValueOrNull(value: unknown): value is string | null | undefined {
-  if (value === null || value === undefined) return true;
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_IDENTITY_LENGTH;
+/** An identity value of a change: absent counts as null. */
+function valueOrNull(value: unknown, field: string): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_IDENTITY_LENGTH) {
+    badRequest(`${field} must be null or a string of 1-${MAX_IDENTITY_LENGTH} characters`);
+  }
+  return value;
 }
 
 /* ------------------------------------------------------- profile helpers */
@@ -154,29 +158,36 @@ export function toResponse(profile: Profile): BackendResponse {
 /* ------------------------------------------------------------ the draft */
 
 /**
- * The profiles one decision has changed, layered over the store: later
- * lookups in the same decision see the changes, and the store gets them all
- * at once at the end (or none, if the decision throws).
+ * One decision's view of the store: every profile it reads is kept as one
+ * object per MPID, so a change made early is seen by every later lookup, and
+ * the profiles it changed are written together at the end (or none, if the
+ * decision throws).
  */
 function draftOver(lookup: ProfileLookup, config: ResolverConfig, ctx: DecisionContext) {
-  const touched = new Map<string, Profile>();
-  const current = (profile: Profile) => touched.get(profile.mpid) ?? profile;
+  const read = new Map<string, Profile>();
+  const changed = new Set<string>();
+  const adopt = (profile: Profile): Profile => {
+    const known = read.get(profile.mpid);
+    if (known) return known;
+    read.set(profile.mpid, profile);
+    return profile;
+  };
 
   const draft = {
     async byMpid(mpid: string): Promise<Profile | null> {
-      return touched.get(mpid) ?? (await lookup.byMpid(mpid));
+      const known = read.get(mpid);
+      if (known) return known;
+      const profile = await lookup.byMpid(mpid);
+      return profile && adopt(profile);
     },
     async byIdentity(type: IdentityType, value: string): Promise<Profile[]> {
-      const found = (await lookup.byIdentity(type, value))
-        .map(current)
-        .filter((p) => holds(p, type, value));
-      for (const p of touched.values()) {
-        if (holds(p, type, value) && !found.some((f) => f.mpid === p.mpid)) found.push(p);
-      }
-      return found;
+      const found = new Set((await lookup.byIdentity(type, value)).map(adopt));
+      // The store answers from before this decision: re-check, and add what it gave since.
+      for (const profile of read.values()) if (holds(profile, type, value)) found.add(profile);
+      return [...found].filter((profile) => holds(profile, type, value));
     },
     touch(profile: Profile): Profile {
-      touched.set(profile.mpid, profile);
+      changed.add(adopt(profile).mpid);
       return profile;
     },
     async create(): Promise<Profile> {
@@ -227,7 +238,7 @@ function draftOver(lookup: ProfileLookup, config: ResolverConfig, ctx: DecisionC
       draft.touch(profile);
     },
     writes(): ProfileWrites {
-      return { put: [...touched.values()] };
+      return { put: [...changed].map((mpid) => read.get(mpid) as Profile) };
     },
   };
   return draft;
@@ -311,7 +322,11 @@ function pick(identities: Identities, types: IdentityType[]): Identities {
   return out;
 }
 
-/** modify: change one profile's identities; a unique value taken is removed elsewhere. */
+/**
+ * modify: change one profile's identities; a unique value taken is removed
+ * elsewhere. `oldValue` only matters under best match (which value of several
+ * to replace); elsewhere a type holds one value and `newValue` replaces it.
+ */
 export async function resolveModify(
   mpid: string,
   changes: IdentityChange[],
@@ -380,6 +395,7 @@ export async function validateAlias(
   now: number,
   retentionMs: number,
 ): Promise<AliasRequest> {
+  if (isPlainObject(value)) safeKeys(value, 'alias request', badRequest);
   const request = validateAliasRequest(value, badRequest);
   const oldest = now - retentionMs;
   if (request.startTime < oldest) request.startTime = oldest;
