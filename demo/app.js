@@ -746,6 +746,8 @@ function wire() {
   $('next-step').addEventListener('click', () => void playScenario(false));
   $('clear-log').addEventListener('click', () => log.clear());
   setInterval(renderClock, 1000);
+  // An outbox sends in the background, with no event to tell: look again now and then.
+  setInterval(async () => renderOutbox(await readOutbox()), 2000);
 }
 
 wire();

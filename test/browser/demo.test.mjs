@@ -24,8 +24,9 @@ after(async () => {
 });
 
 /** A fresh browser context: its own IndexedDB and localStorage. */
-async function openDemo(viewport = { width: 1440, height: 900 }) {
+async function openDemo(viewport = { width: 1440, height: 900 }, beforePage) {
   const context = await browser.newContext({ viewport });
+  if (beforePage) await context.addInitScript(beforePage);
   // Counts every <img> ever attached, even one removed again before we look.
   await context.addInitScript(() => {
     window.imgsAdded = 0;
@@ -121,6 +122,32 @@ test('a typed identity value is shown as text, never run as HTML', async () => {
   assert.equal(await page.locator('img').count(), 0);
   assert.equal(await page.evaluate(() => window.imgsAdded), 0);
   assert.deepEqual(dialogs, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the alias outbox shows "—" without pendingAliasCount and the count with it', async () => {
+  const plain = await openDemo();
+  assert.equal(await plain.page.locator('#outbox').innerText(), '—');
+  await plain.context.close();
+
+  // A client that has the (later) outbox: wrap createIdentity as the bundle defines it.
+  const { context, page, errors } = await openDemo({ width: 1440, height: 900 }, () => {
+    let api;
+    Object.defineProperty(window, 'IDSync', {
+      configurable: true,
+      get: () => api,
+      set(value) {
+        const createIdentity = value.createIdentity;
+        api = {
+          ...value,
+          createIdentity: async (options) =>
+            Object.assign(await createIdentity(options), { pendingAliasCount: async () => 3 }),
+        };
+      },
+    });
+  });
+  await page.locator('#outbox', { hasText: '3 alias requests waiting' }).waitFor();
   assert.deepEqual(errors, []);
   await context.close();
 });
