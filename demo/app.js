@@ -105,6 +105,8 @@ async function openLatestWorld(options) {
 async function enterWorld(world) {
   const previous = state.world;
   state.world = world;
+  // For people and tests alike: which kind of world the panels show.
+  document.body.dataset.world = world.temporary ? 'scenario' : world.mode;
   state.deviceIndex = Math.min(state.deviceIndex, world.devices.length - 1);
   forgetAliasPicks();
   for (const device of world.devices) device.client.subscribe(scheduleRender);

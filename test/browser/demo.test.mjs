@@ -46,8 +46,7 @@ async function openDemo(viewport = { width: 1440, height: 900 }, beforePage) {
     void dialog.dismiss();
   });
   await page.goto(server.url);
-  // The interactive world is open once the device's current-user panel has content.
-  await page.locator('#user p, #user .user-head').first().waitFor();
+  await page.locator('body[data-world="local"]').waitFor();
   return { context, page, errors, dialogs };
 }
 
@@ -217,7 +216,7 @@ test('the HTTP switch drives the local IDSync server instead of the in-page reso
     await settings.locator('input[name=baseUrl]').fill(idsync.url);
     await settings.locator('input[name=apiKey]').fill('test-key');
     await settings.locator('button[type=submit]').click();
-    await page.locator('#user p.empty').waitFor();
+    await page.locator('body[data-world="http"]').waitFor();
 
     const status = page.locator('#action-status');
     const call = async (name, expected) => {
