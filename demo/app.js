@@ -375,6 +375,14 @@ async function recordActivity() {
   return `data point recorded on ${mpid}`;
 }
 
+/** Retries what the outbox holds now, backoff ignored. */
+async function flushOutbox() {
+  const client = currentDevice().client;
+  await client.flushAliases();
+  const waiting = await client.pendingAliasCount();
+  return `outbox sent: ${waiting} alias request${waiting === 1 ? '' : 's'} still waiting`;
+}
+
 /* -------------------------------------------------------------- scenario */
 
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
@@ -636,6 +644,8 @@ async function readOutbox() {
 
 function renderOutbox(outbox) {
   const node = $('outbox');
+  const canFlush = typeof currentDevice()?.client.flushAliases === 'function';
+  $('flush-outbox').hidden = !(canFlush && typeof outbox === 'number' && outbox > 0);
   if (outbox === null) {
     node.textContent = '—';
     node.title = 'this build of the client has no alias outbox';
@@ -744,6 +754,7 @@ function wire() {
   $('advance-clock').addEventListener('click', () => act('advance clock', advanceClock));
   $('process-aliases').addEventListener('click', () => act('process aliases', processAliases));
   $('record-activity').addEventListener('click', () => act('record activity', recordActivity));
+  $('flush-outbox').addEventListener('click', () => act('send outbox', flushOutbox));
   $('play').addEventListener('click', () => void playScenario(true));
   $('next-step').addEventListener('click', () => void playScenario(false));
   $('clear-log').addEventListener('click', () => log.clear());

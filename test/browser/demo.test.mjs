@@ -26,7 +26,7 @@ after(async () => {
 /** A fresh browser context: its own IndexedDB and localStorage. */
 async function openDemo(viewport = { width: 1440, height: 900 }, beforePage) {
   const context = await browser.newContext({ viewport });
-  if (beforePage) await context.addInitScript(beforePage);
+  if (beforePage) await context.addInitScript(...beforePage);
   // Counts every <img> ever attached, even one removed again before we look.
   await context.addInitScript(() => {
     window.imgsAdded = 0;
@@ -125,28 +125,77 @@ test('a typed identity value is shown as text, never run as HTML', async () => {
   await context.close();
 });
 
-test('the alias outbox shows "—" without pendingAliasCount and the count with it', async () => {
-  const plain = await openDemo();
-  assert.equal(await plain.page.locator('#outbox').innerText(), '—');
-  await plain.context.close();
-
-  // A client that has the (later) outbox: wrap createIdentity as the bundle defines it.
-  const { context, page, errors } = await openDemo({ width: 1440, height: 900 }, () => {
+/**
+ * Init script that adjusts the bundle's exports as the bundle defines them:
+ * 'alias-down' makes the resolver answer every alias with a transient 503,
+ * 'no-outbox' hands out clients without `pendingAliasCount` (the older client).
+ */
+function patchIdsync(mode) {
+  const patch = (mode) => {
+    const hideOutbox = (client) =>
+      new Proxy(client, {
+        get(target, key) {
+          if (key === 'pendingAliasCount') return undefined;
+          const value = Reflect.get(target, key, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
     let api;
     Object.defineProperty(window, 'IDSync', {
       configurable: true,
       get: () => api,
-      set(value) {
-        const createIdentity = value.createIdentity;
-        api = {
-          ...value,
-          createIdentity: async (options) =>
-            Object.assign(await createIdentity(options), { pendingAliasCount: async () => 3 }),
-        };
+      set: (IDSync) => {
+        api = IDSync;
+        if (mode === 'alias-down') {
+          IDSync.LocalResolver.prototype.alias = async () => {
+            throw new IDSync.IdentityError('server', 'alias service down (test)', {
+              httpCode: 503,
+            });
+          };
+        } else if (mode === 'no-outbox') {
+          api = {
+            ...IDSync,
+            createIdentity: async (options) => hideOutbox(await IDSync.createIdentity(options)),
+          };
+        }
       },
     });
-  });
-  await page.locator('#outbox', { hasText: '3 alias requests waiting' }).waitFor();
+  };
+  return [patch, mode];
+}
+
+test('the alias outbox panel shows what the client has waiting', async () => {
+  // The alias service is down (a transient 503): the outbox keeps the request.
+  const down = patchIdsync('alias-down');
+  const { context, page, errors } = await openDemo({ width: 1440, height: 900 }, down);
+  await page.locator('#outbox', { hasText: '0 alias requests waiting' }).waitFor();
+  await page.selectOption('#strategy', 'link');
+  await page.locator('body[data-world="local"]').waitFor();
+  await page.locator('#identity-form button[value="identify"]').click();
+  await page.locator('#user .mpid').waitFor();
+  const rows = page.locator('#identity-rows .identity-row input');
+  await rows.nth(0).fill('C-7');
+  await rows.nth(1).fill('seven@example.com');
+  await page.locator('#identity-form button[value="login"]').click();
+  await page.locator('#user .badge.known').waitFor();
+  await page.locator('#alias-form button[type=submit]').click();
+  await page.locator('#action-status[data-kind="error"]', { hasText: 'alias failed' }).waitFor();
+  await page.locator('#outbox', { hasText: '1 alias request waiting' }).waitFor();
+  // Still down: sending now keeps it waiting, and says so.
+  await page.locator('#flush-outbox').click();
+  await page
+    .locator('#action-status[data-kind="ok"]', { hasText: '1 alias request still waiting' })
+    .waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the alias outbox panel shows "—" for a client without one', async () => {
+  const older = patchIdsync('no-outbox');
+  const { context, page, errors } = await openDemo({ width: 1440, height: 900 }, older);
+  await page.locator('#identity-form button[value="identify"]').click();
+  await page.locator('#user .mpid').waitFor();
+  assert.equal(await page.locator('#outbox').innerText(), '—');
   assert.deepEqual(errors, []);
   await context.close();
 });
