@@ -1,0 +1,58 @@
+import type { IdentityClient, UserChangeEvent } from '../../src/types';
+
+/**
+ * A stand-in for `navigator.locks` (jsdom has no Web Locks): one FIFO queue
+ * per lock name, shared by every client of the test, as tabs share a browser.
+ */
+export function installFakeLocks(): { requested: string[]; restore(): void } {
+  const tails = new Map<string, Promise<unknown>>();
+  const requested: string[] = [];
+  const locks = {
+    request<T>(name: string, callback: () => Promise<T>): Promise<T> {
+      requested.push(name);
+      const granted = (tails.get(name) ?? Promise.resolve()).then(() => callback());
+      tails.set(
+        name,
+        granted.catch(() => undefined),
+      );
+      return granted;
+    },
+  };
+  Object.defineProperty(navigator, 'locks', { value: locks, configurable: true });
+  return {
+    requested,
+    restore: () => {
+      delete (navigator as { locks?: unknown }).locks;
+    },
+  };
+}
+
+/** Hides BroadcastChannel from the SDK, as in a browser without it. */
+export function withoutBroadcastChannel(): () => void {
+  const saved = globalThis.BroadcastChannel;
+  delete (globalThis as { BroadcastChannel?: unknown }).BroadcastChannel;
+  return () => {
+    globalThis.BroadcastChannel = saved;
+  };
+}
+
+/** The next event of `type` the client tells its listeners. */
+export function nextEvent(
+  client: IdentityClient,
+  type: UserChangeEvent['type'] = 'sync',
+): Promise<UserChangeEvent> {
+  return new Promise((resolve) => {
+    const stop = client.subscribe((event) => {
+      if (event.type !== type) return;
+      stop();
+      resolve(event);
+    });
+  });
+}
+
+/** Every event a client tells, for asserting what did NOT happen. */
+export function recordEvents(client: IdentityClient): UserChangeEvent[] {
+  const events: UserChangeEvent[] = [];
+  client.subscribe((event) => events.push(event));
+  return events;
+}
