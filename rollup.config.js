@@ -34,4 +34,20 @@ export default [
     },
     plugins: [nodeResolve({ browser: true }), ts(false), terser()],
   },
+  {
+    // The local IDSync server (`npm run server`, bin `idsync-server`): Node
+    // only, never part of the browser bundles.
+    input: 'src/server/cli.ts',
+    external: (id) => id.startsWith('node:') || id === 'idb',
+    output: { file: 'dist/server.mjs', format: 'es', banner: '#!/usr/bin/env node' },
+    plugins: [
+      typescript({
+        tsconfig: './src/server/tsconfig.json',
+        noEmit: false,
+        declaration: false,
+        outDir: 'dist',
+        sourceMap: false,
+      }),
+    ],
+  },
 ];
