@@ -150,34 +150,32 @@ test('an old tab does not block a newer schema: it steps aside and keeps its use
   await context.close();
 });
 
-test('the script-tag IIFE works on a plain HTML page: create, identify, login', async () => {
+test('the script-tag IIFE works on a plain HTML page: the documented LocalResolver flow', async () => {
   const { context } = await freshContext();
   const page = await context.newPage();
   const errors = collectPageErrors(page);
   await page.goto(`${server.origin}/test/browser/pages/plain.html`);
   const outcome = await page.evaluate(async () => {
-    const post = (method) => async (req) => {
-      const response = await fetch(`/backend/${method}`, {
-        method: 'POST',
-        body: JSON.stringify(req),
-      });
-      return response.json();
-    };
-    const backend = {
-      identify: post('identify'),
-      login: post('login'),
-      logout: post('logout'),
-      modify: (mpid, req) => post('modify')({ mpid, ...req }),
-      alias: post('alias'),
-    };
-    const idsync = await window.IDSync.createIdentity({ backend, dbName: 'plain-page' });
+    const { IDSync } = window;
+    const backend = new IDSync.LocalResolver({ strategy: 'isolation', dbName: 'plain-resolver' });
+    const idsync = await IDSync.createIdentity({ backend, dbName: 'plain-page' });
     const anonymous = idsync.currentUser.mpid;
     const login = await idsync.login({ userIdentities: { email: 'plain@example.com' } });
-    return { anonymous, login: login.mpid, previous: login.previousMpid, known: login.isLoggedIn };
+    const logout = await idsync.logout();
+    return {
+      anonymous,
+      login: login.mpid,
+      previous: login.previousMpid,
+      known: login.isLoggedIn,
+      back: logout.mpid,
+      profiles: (await backend.profiles()).length,
+    };
   });
   assert.equal(outcome.previous, outcome.anonymous);
   assert.notEqual(outcome.login, outcome.anonymous);
   assert.equal(outcome.known, true);
+  assert.equal(outcome.back, outcome.anonymous); // isolation: back to the device's anonymous profile
+  assert.equal(outcome.profiles, 2);
   assert.deepEqual(errors, []);
   await context.close();
 });
