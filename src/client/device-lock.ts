@@ -24,5 +24,21 @@ export function createDeviceLock(name: string | null): DeviceLock {
     // Without Web Locks the client's own serial queue is the only ordering.
     return { run: (task) => task(), crossTab: false };
   }
-  return { run: (task) => locks.request(name as string, task), crossTab: true };
+  return {
+    crossTab: true,
+    async run(task) {
+      let granted = false;
+      try {
+        return await locks.request(name as string, () => {
+          granted = true;
+          return task();
+        });
+      } catch (error) {
+        // Refused before running (a SecurityError in opaque origins such as
+        // sandboxed iframes): go on without the lock rather than fail the call.
+        if (granted) throw error;
+        return task();
+      }
+    },
+  };
 }

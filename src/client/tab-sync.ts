@@ -32,9 +32,9 @@ export interface TabSyncHandlers {
  * private modes and sandboxes may lack).
  */
 export function connectTabs(dbName: string, handlers: TabSyncHandlers): TabSync {
-  if (typeof BroadcastChannel === 'function') {
+  const channel = openChannel(`idsync:${dbName}`);
+  if (channel !== null) {
     const self = randomUuid();
-    const channel = new BroadcastChannel(`idsync:${dbName}`);
     channel.onmessage = (event: MessageEvent) => {
       const change = readMessage(event.data, self);
       if (change !== null) handlers.onChange(change);
@@ -73,6 +73,14 @@ export function connectTabs(dbName: string, handlers: TabSyncHandlers): TabSync 
       }
     },
   };
+}
+
+function openChannel(name: string): BroadcastChannel | null {
+  try {
+    return typeof BroadcastChannel === 'function' ? new BroadcastChannel(name) : null;
+  } catch {
+    return null; // refused (opaque origin): fall back to re-reading the store
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { createIdentity } from '../../src';
 import { openIdbStore } from '../../src/store/idb-store';
 import type { BackendRequest, IdentityClient } from '../../src/types';
 import { createFakeBackend, freshDbName, spyLogger, stateOf } from '../client/fake-backend';
-import { installFakeLocks, nextEvent, recordEvents } from './tabs';
+import { installFakeLocks, installRefusingLocks, nextEvent, recordEvents } from './tabs';
 
 let locks: ReturnType<typeof installFakeLocks>;
 beforeEach(() => {
@@ -26,8 +26,8 @@ describe('Web Locks: one identity call at a time per device', () => {
     // Let A reach the backend, then start B: it must wait for A's lock.
     while (backend.calls.length < 2) await new Promise((r) => setTimeout(r, 0));
     const second = b.login({ userIdentities: { customerid: 'B' } });
-    await new Promise((r) => setTimeout(r, 10));
-    expect(backend.calls).toHaveLength(2);
+    while (locks.waiting() === 0) await new Promise((r) => setTimeout(r, 0));
+    expect(backend.calls).toHaveLength(2); // B waits for the lock, nothing sent
     const heard = nextEvent(a);
     release();
     const [ra, rb] = await Promise.all([first, second]);
@@ -120,5 +120,36 @@ describe('first visit: tabs opened together on a fresh browser', () => {
     );
     expect(new Set(tabs.map((t) => t.deviceId)).size).toBe(1);
     await Promise.all(tabs.map((t) => t.close()));
+  });
+});
+
+describe('Web Locks refused (opaque origin)', () => {
+  test('identity calls go on without the lock; a failing call still fails as itself', async () => {
+    locks.restore();
+    const restore = installRefusingLocks();
+    try {
+      const backend = createFakeBackend();
+      const client = await createIdentity({ backend, dbName: freshDbName(), logger: spyLogger() });
+      expect(client.currentUser).not.toBeNull();
+      await expect(client.login({ userIdentities: { customerid: 'C' } })).resolves.toMatchObject({
+        userChanged: true,
+      });
+      const error = new Error('boom');
+      backend.failNext(error);
+      await expect(client.logout()).rejects.toMatchObject({ code: 'network', cause: error });
+      expect(backend.calls.filter((c) => c.method === 'logout')).toHaveLength(1);
+      await client.close();
+    } finally {
+      restore();
+    }
+  });
+
+  test('with a lock that runs the task, a failing task is not run twice', async () => {
+    const backend = createFakeBackend();
+    const client = await createIdentity({ backend, dbName: freshDbName(), logger: spyLogger() });
+    backend.failNext(new Error('boom'));
+    await expect(client.logout()).rejects.toMatchObject({ code: 'network' });
+    expect(backend.calls.filter((c) => c.method === 'logout')).toHaveLength(1);
+    await client.close();
   });
 });

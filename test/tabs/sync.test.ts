@@ -216,3 +216,22 @@ describe('without BroadcastChannel: re-read the store', () => {
     await close();
   });
 });
+
+test('a BroadcastChannel that refuses to open: the focus re-read takes over', async () => {
+  const Real = globalThis.BroadcastChannel;
+  globalThis.BroadcastChannel = class {
+    constructor() {
+      throw new DOMException('opaque origin', 'SecurityError');
+    }
+  } as unknown as typeof BroadcastChannel;
+  try {
+    const { a, b, close } = await twoTabs();
+    const result = await a.login({ userIdentities: { customerid: 'ABC' } });
+    const synced = nextEvent(b);
+    window.dispatchEvent(new Event('focus'));
+    expect((await synced).user!.mpid).toBe(result.mpid);
+    await close();
+  } finally {
+    globalThis.BroadcastChannel = Real;
+  }
+});

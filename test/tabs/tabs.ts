@@ -4,13 +4,23 @@ import type { IdentityClient, UserChangeEvent } from '../../src/types';
  * A stand-in for `navigator.locks` (jsdom has no Web Locks): one FIFO queue
  * per lock name, shared by every client of the test, as tabs share a browser.
  */
-export function installFakeLocks(): { requested: string[]; restore(): void } {
+export function installFakeLocks(): {
+  requested: string[];
+  /** requests not granted yet */
+  waiting(): number;
+  restore(): void;
+} {
   const tails = new Map<string, Promise<unknown>>();
   const requested: string[] = [];
+  let waiting = 0;
   const locks = {
     request<T>(name: string, callback: () => Promise<T>): Promise<T> {
       requested.push(name);
-      const granted = (tails.get(name) ?? Promise.resolve()).then(() => callback());
+      waiting += 1;
+      const granted = (tails.get(name) ?? Promise.resolve()).then(() => {
+        waiting -= 1;
+        return callback();
+      });
       tails.set(
         name,
         granted.catch(() => undefined),
@@ -21,9 +31,21 @@ export function installFakeLocks(): { requested: string[]; restore(): void } {
   Object.defineProperty(navigator, 'locks', { value: locks, configurable: true });
   return {
     requested,
+    waiting: () => waiting,
     restore: () => {
       delete (navigator as { locks?: unknown }).locks;
     },
+  };
+}
+
+/** A `navigator.locks` that refuses every request, as in an opaque origin. */
+export function installRefusingLocks(): () => void {
+  const locks = {
+    request: () => Promise.reject(new DOMException('opaque origin', 'SecurityError')),
+  };
+  Object.defineProperty(navigator, 'locks', { value: locks, configurable: true });
+  return () => {
+    delete (navigator as { locks?: unknown }).locks;
   };
 }
 
