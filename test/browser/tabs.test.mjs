@@ -150,6 +150,36 @@ test('an old tab does not block a newer schema: it steps aside and keeps its use
   await context.close();
 });
 
+test('the database deleted under a running page: the next call restores it from the tab', async () => {
+  const { context, open } = await freshContext();
+  const a = await open();
+  await a.page.evaluate(() => window.start());
+  await a.page.evaluate(() => window.idsync.login({ userIdentities: { customerid: 'deleted' } }));
+  const before = await a.page.evaluate(() => window.summary());
+  const b = await open();
+  await b.page.evaluate(
+    (db) =>
+      new Promise((resolve, reject) => {
+        const request = indexedDB.deleteDatabase(db);
+        request.onsuccess = () => resolve();
+        request.onblocked = () => reject(new Error('the running page blocked the delete'));
+        request.onerror = () => reject(request.error);
+      }),
+    `tabs-${dbCounter}`,
+  );
+  const identifies = backend.counts.identify;
+  await a.page.evaluate(() =>
+    window.idsync.identify({ userIdentities: { customerid: 'deleted' } }),
+  );
+  assert.deepEqual(await a.page.evaluate(() => window.summary()), before);
+  // A new tab finds the user again, with no start-up identify.
+  const c = await open();
+  assert.deepEqual(await c.page.evaluate(() => window.start()), before);
+  assert.equal(backend.counts.identify - identifies, 1);
+  assert.deepEqual([...a.errors, ...b.errors, ...c.errors], []);
+  await context.close();
+});
+
 test('the script-tag IIFE works on a plain HTML page: the documented LocalResolver flow', async () => {
   const { context } = await freshContext();
   const page = await context.newPage();
