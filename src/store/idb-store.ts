@@ -6,19 +6,42 @@ import { createMemoryStore } from './memory-store';
 
 export const DB_VERSION = 1;
 
-/** how long an open may stay blocked (another tab) before we give up on IndexedDB */
-export const DEFAULT_OPEN_TIMEOUT_MS = 3000;
-
 interface ClientDB extends DBSchema {
   meta: { key: 'deviceId' | 'currentMpid'; value: string | null };
   users: { key: string; value: UserRecord };
 }
 
-type Database = IDBPDatabase<ClientDB>;
+/**
+ * One connection to the client's database, created or upgraded as needed.
+ * `onLost` is told when the connection goes away under the page.
+ */
+function openClientDB(dbName: string, logger: Logger, onLost: () => void): Promise<Database> {
+  return openDB<ClientDB>(dbName, DB_VERSION, {
+    upgrade(database, oldVersion) {
+      // One case per version, falling through: a database of any age walks up to the latest.
+      switch (oldVersion) {
+        case 0:
+          database.createObjectStore('meta');
+          database.createObjectStore('users', { keyPath: 'mpid' });
+      }
+    },
+    blocking(_current, _blocked, event) {
+      // Another tab wants a newer version or deletes the database: step aside
+      // rather than hang it, and reopen when the store is next used.
+      logger.warn(`[idsync] closing "${dbName}": another tab is upgrading or deleting it`);
+      (event.target as IDBDatabase).close();
+      onLost();
+    },
+    terminated() {
+      logger.error(`[idsync] the browser closed database "${dbName}"; reopening on next use`);
+      onLost();
+    },
+  });
+}
 
 /**
- * Opens (and creates or upgrades) the client's database. Rejects when the
- * FIRST open fails; the caller decides whether to fall back to memory.
+ * Opens the client's store. Rejects when the FIRST open fails; the caller
+ * decides whether to fall back to memory.
  *
  * Afterwards the connection may go away under the page: another tab upgrades
  * or deletes the database (`versionchange`: we close at once rather than block
@@ -37,26 +60,8 @@ export async function openIdbStore(
 
   const connect = (): Promise<Database> => {
     const opening = withTimeout(
-      openDB<ClientDB>(dbName, DB_VERSION, {
-        upgrade(database, oldVersion) {
-          // One case per version, falling through: a database of any age walks up to the latest.
-          switch (oldVersion) {
-            case 0:
-              database.createObjectStore('meta');
-              database.createObjectStore('users', { keyPath: 'mpid' });
-          }
-        },
-        blocking(_current, _blocked, event) {
-          // Another tab wants a newer version or deletes the database: step
-          // aside rather than hang it, and reopen when we next need the store.
-          logger.warn(`[idsync] closing "${dbName}": another tab is upgrading or deleting it`);
-          (event.target as IDBDatabase).close();
-          if (connection === opening) connection = null;
-        },
-        terminated() {
-          logger.error(`[idsync] the browser closed database "${dbName}"; reopening on next use`);
-          if (connection === opening) connection = null;
-        },
+      openClientDB(dbName, logger, () => {
+        if (connection === opening) connection = null;
       }),
       openTimeoutMs,
     );
@@ -154,6 +159,11 @@ export async function openIdbStore(
     },
   };
 }
+
+type Database = IDBPDatabase<ClientDB>;
+
+/** how long an open may stay blocked (another tab) before we give up on IndexedDB */
+export const DEFAULT_OPEN_TIMEOUT_MS = 3000;
 
 /** Rejects when the open stays blocked; a connection that arrives late is closed. */
 function withTimeout(opening: Promise<Database>, ms: number): Promise<Database> {
