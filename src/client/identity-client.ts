@@ -12,7 +12,7 @@ import type {
   User,
   UserChangeEvent,
 } from '../types';
-import type { ClientStore, StoreChange, StoredState, UserRecord } from '../store/client-store';
+import type { ClientStore, StoreChange, UserRecord } from '../store/client-store';
 import { validateIdentities } from '../validation/identities';
 import { isMpid } from '../validation/mpid';
 import { failWith, isPlainObject, type Fail } from '../validation/plain';
@@ -154,7 +154,7 @@ export async function startIdentityClient(
 
   /** Re-reads the store, which another tab may have written, and takes what it holds. */
   const refresh = async (): Promise<void> => {
-    let latest: StoredState = await store.load();
+    let latest = await store.load();
     if (latest.deviceId === null) {
       // The database was deleted under the page (or the store fell back to
       // memory): write back what this tab holds rather than lose the user.
@@ -360,10 +360,12 @@ export async function startIdentityClient(
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      tabs?.close();
       // Let a commit in progress finish, then release the store; queued calls
       // find the client closed when their turn comes and reject with 'closed'.
-      await commitMutex(() => store.close());
+      await commitMutex(() => {
+        tabs?.close(); // after the last commit, whose message is still sent
+        return store.close();
+      });
     },
   };
 
