@@ -1,5 +1,7 @@
 import { createIdentity } from '../../src';
 import { DB_VERSION, openIdbStore } from '../../src/store/idb-store';
+import { createMemoryStore } from '../../src/store/memory-store';
+import { openClientStore } from '../../src/store/open-store';
 import type { UserRecord } from '../../src/store/client-store';
 import { createFakeBackend, freshDbName, spyLogger, stateOf } from '../client/fake-backend';
 import { installFakeLocks, nextEvent, recordEvents } from './tabs';
@@ -61,6 +63,34 @@ describe('the IndexedDB store under faults', () => {
     await store.close();
     await expect(store.load()).rejects.toMatchObject({ code: 'storage' });
     await expect(store.commit({ currentMpid: '1' })).rejects.toMatchObject({ code: 'storage' });
+  });
+});
+
+describe('memory and missing IndexedDB', () => {
+  test('the memory store also keeps the first device id', async () => {
+    const store = createMemoryStore();
+    await store.commit({ deviceId: 'first' });
+    await store.commit({ deviceId: 'second', currentMpid: '1' });
+    expect(await store.load()).toMatchObject({ deviceId: 'first', currentMpid: '1' });
+  });
+
+  test('reading `indexedDB` throws (a sandbox): memory, with one warning', async () => {
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'indexedDB');
+    Object.defineProperty(globalThis, 'indexedDB', {
+      configurable: true,
+      get() {
+        throw new DOMException('denied', 'SecurityError');
+      },
+    });
+    try {
+      const logger = spyLogger();
+      const store = await openClientStore({ storage: 'indexeddb', dbName: 'x', logger });
+      expect(store.kind).toBe('memory');
+      expect(logger.warn).toHaveBeenCalledTimes(1);
+      expect(logger.warn.mock.calls[0]![0]).toMatch(/SecurityError/);
+    } finally {
+      Object.defineProperty(globalThis, 'indexedDB', saved!);
+    }
   });
 });
 
