@@ -4,6 +4,8 @@ import typescript from '@rollup/plugin-typescript';
 
 // One TypeScript pass per output kind; the library bundles keep `idb` external
 // (it is the one runtime dependency), the IIFE inlines it for a <script> tag.
+// Code most pages never run (the alias outbox) is a dynamic import: its own
+// chunk in the ESM and CommonJS builds, inlined in the IIFE.
 const ts = (declarations) =>
   typescript({
     tsconfig: './tsconfig.json',
@@ -18,8 +20,21 @@ export default [
     input: 'src/index.ts',
     external: ['idb'],
     output: [
-      { file: 'dist/idsync.mjs', format: 'es', sourcemap: true },
-      { file: 'dist/idsync.cjs', format: 'cjs', sourcemap: true, exports: 'named' },
+      {
+        dir: 'dist',
+        entryFileNames: 'idsync.mjs',
+        chunkFileNames: 'chunks/[name]-[hash].mjs',
+        format: 'es',
+        sourcemap: true,
+      },
+      {
+        dir: 'dist',
+        entryFileNames: 'idsync.cjs',
+        chunkFileNames: 'chunks/[name]-[hash].cjs',
+        format: 'cjs',
+        sourcemap: true,
+        exports: 'named',
+      },
     ],
     plugins: [ts(true)],
   },
@@ -31,6 +46,7 @@ export default [
       name: 'IDSync',
       sourcemap: true,
       exports: 'named',
+      inlineDynamicImports: true,
     },
     plugins: [nodeResolve({ browser: true }), ts(false), terser()],
   },

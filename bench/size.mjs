@@ -40,8 +40,26 @@ export async function bundleSize(names) {
   });
   const { output } = await bundle.generate({ format: 'es', plugins: [terser()] });
   await bundle.close();
-  const text = output[0].code;
-  return { min: Buffer.byteLength(text), gzip: gzipSync(text, { level: 9 }).length };
+  // What a page loads at start-up: the entry and every chunk it imports
+  // statically. Chunks behind a dynamic import (the alias outbox) count as `lazy`.
+  const chunks = new Map(output.filter((o) => o.type === 'chunk').map((c) => [c.fileName, c]));
+  const eager = new Set();
+  const visit = (chunk) => {
+    if (eager.has(chunk)) return;
+    eager.add(chunk);
+    for (const name of chunk.imports) if (chunks.has(name)) visit(chunks.get(name));
+  };
+  visit([...chunks.values()].find((c) => c.isEntry));
+  const text = [...eager].map((c) => c.code).join('\n');
+  const lazy = [...chunks.values()]
+    .filter((c) => !eager.has(c))
+    .map((c) => c.code)
+    .join('\n');
+  return {
+    min: Buffer.byteLength(text),
+    gzip: gzipSync(text, { level: 9 }).length,
+    lazyGzip: lazy ? gzipSync(lazy, { level: 9 }).length : 0,
+  };
 }
 
 export async function fileSize(path) {
@@ -69,7 +87,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.log(
       row.error
         ? `${name.padEnd(32)} ${row.error}`
-        : `${name.padEnd(32)} min ${kb(row.min).padStart(9)}   min+gz ${kb(row.gzip).padStart(9)}`,
+        : `${name.padEnd(32)} min ${kb(row.min).padStart(9)}   min+gz ${kb(row.gzip).padStart(9)}` +
+            (row.lazyGzip ? `   + lazy ${kb(row.lazyGzip)} gz` : ''),
     );
   }
 }

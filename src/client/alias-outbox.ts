@@ -5,6 +5,8 @@ import type { AliasRequest, AliasResult, IdentityBackend, Logger } from '../type
 import { callBackend } from './backend-call';
 import { createSerialQueue } from './serial-queue';
 import { randomUuid } from './uuid';
+import { validateAliasRequest } from '../validation/alias';
+import { failWith } from '../validation/plain';
 
 /**
  * A new entry belongs to the aliasUsers call that wrote it for this long:
@@ -39,7 +41,7 @@ export interface AliasOutbox {
    * `{ httpCode: 202 }` when accepted; rejects with the backend's error when
    * refused for good (entry dropped) or, for a transient failure, with that
    * error saying the request stays queued (entry kept, retried with backoff).
-   * The request must already be valid.
+   * An invalid request rejects with `bad_request` (400): nothing stored or sent.
    */
   send(request: AliasRequest): Promise<AliasResult>;
   /** Tries the entries that are due now (`force`: all of them, backoff ignored). */
@@ -205,7 +207,9 @@ export function createAliasOutbox(options: AliasOutboxOptions): AliasOutbox {
     );
   };
 
-  const send = async (request: AliasRequest): Promise<AliasResult> => {
+  const send = async (input: AliasRequest): Promise<AliasResult> => {
+    // Invalid: the caller's 400, before anything is stored or sent.
+    const request = validateAliasRequest(input, failWith('bad_request'));
     const t = now();
     const entry: OutboxEntry = {
       id: randomUuid(),

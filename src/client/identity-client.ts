@@ -13,12 +13,11 @@ import type {
   UserChangeEvent,
 } from '../types';
 import type { ClientStore, StoreChange, UserRecord } from '../store/client-store';
-import { validateAliasRequest } from '../validation/alias';
 import { validateIdentities } from '../validation/identities';
 import { isMpid } from '../validation/mpid';
 import { failWith, isPlainObject, type Fail } from '../validation/plain';
 import { createAliasRequest, isUserLike } from './alias';
-import { createAliasOutbox } from './alias-outbox';
+import { lazyAliasOutbox } from './lazy-alias-outbox';
 import { callBackend } from './backend-call';
 import type { ClientOptions } from './options';
 import { validateIdentityRequest } from './requests';
@@ -76,8 +75,9 @@ export async function startIdentityClient(
   const identityQueue = createSerialQueue();
   const commitMutex = createSerialQueue();
   let closed = false;
-  // Alias requests wait in the store until the backend takes them (alias-outbox.ts).
-  const aliasOutbox = createAliasOutbox({ store, backend, logger, now, dbName: options.dbName });
+  // Alias requests wait in the store until the backend takes them (alias-outbox.ts,
+  // loaded on first need).
+  const aliasOutbox = lazyAliasOutbox({ store, backend, logger, now, dbName: options.dbName });
 
   // Other tabs share the state only through IndexedDB: a memory store is this tab's own.
   const shared = store.kind === 'indexeddb';
@@ -350,9 +350,7 @@ export async function startIdentityClient(
     },
     async aliasUsers(request: AliasRequest): Promise<AliasResult> {
       ensureOpen();
-      // Invalid: the caller's 400, before anything is stored or sent.
-      const valid = validateAliasRequest(request, failWith('bad_request'));
-      return aliasOutbox.send(valid);
+      return aliasOutbox.send(request);
     },
     async pendingAliasCount(): Promise<number> {
       ensureOpen();
