@@ -62,6 +62,7 @@ export async function startIdentityClient(
   const identityQueue = createSerialQueue();
   const commitMutex = createSerialQueue();
   let closed = false;
+  let hookRunning = false;
 
   const ensureOpen = (): void => {
     if (closed) throw new IdentityError('closed', 'this identity client is closed');
@@ -74,14 +75,24 @@ export async function startIdentityClient(
     if (change.currentMpid !== undefined) currentMpid = change.currentMpid;
   };
 
-  const updateUser: UpdateUser = (mpid, change) =>
-    commitMutex(async () => {
+  const updateUser: UpdateUser = async (mpid, change) => {
+    const before = await commitMutex(async () => {
       ensureOpen();
       const latest = records.get(mpid);
       if (latest === undefined) invalid(`user ${mpid} is not known to this client`);
       const next = change(latest);
-      if (!sameRecord(latest, next)) await commitAndSwap({ users: [next] });
+      if (sameRecord(latest, next)) return null;
+      const snapshot = userOf(mpid);
+      await commitAndSwap({ users: [next] });
+      return snapshot;
     });
+    // A write to the current user changes getSnapshot(): announce it as a
+    // same-MPID 'modify' so that bound UIs re-render. Writes made by the
+    // onUserAlias hook are carried by the identity call's own event.
+    if (before !== null && mpid === currentMpid && !hookRunning) {
+      notify({ type: 'modify', user: userOf(mpid), previousUser: before });
+    }
+  };
 
   const userOf = (mpid: string): User | null => {
     const record = records.get(mpid);
@@ -155,10 +166,13 @@ export async function startIdentityClient(
     // After the commit the previous user's snapshot carries its new lastSeen.
     const previousUser = userChanged && previousMpid !== null ? userOf(previousMpid) : before;
     if (userChanged && previousUser !== null && options.onUserAlias !== undefined) {
+      hookRunning = true;
       try {
         await options.onUserAlias(previousUser, userOf(mpid) as User);
       } catch (error) {
         logger.error('[idsync] onUserAlias threw', error);
+      } finally {
+        hookRunning = false;
       }
     }
     // Read again: the hook may have written to the new user.
@@ -259,6 +273,8 @@ export async function startIdentityClient(
       ensureOpen();
       return sendAliasRequest(backend, request);
     },
+    // A closure, not a method: frameworks call it unbound.
+    getSnapshot: () => (currentMpid === null ? null : userOf(currentMpid)),
     getUser: (mpid: string) => (typeof mpid === 'string' ? userOf(mpid) : null),
     getUsers(): User[] {
       // Current user first, then by the last moment each was current here.
