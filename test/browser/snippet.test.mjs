@@ -43,6 +43,20 @@ test('the snippet is under 1 KB minified', async () => {
   assert.match(snippet.toString(), /"\/idsync\.iife\.js"/, 'the bundle URL placeholder is there');
 });
 
+test('the documentation shows the snippet exactly as built', async () => {
+  const snippet = (await readFile(join(REPO_ROOT, 'dist/snippet.min.js'), 'utf8')).trim();
+  // The draft is merged into README.md; every doc that shows the snippet must show this one.
+  const docs = ['README.md', 'docs-draft/script-tag-and-frameworks.md'];
+  let shown = 0;
+  for (const doc of docs) {
+    const text = await readFile(join(REPO_ROOT, doc), 'utf8').catch(() => '');
+    if (!text.includes('snippet.min.js')) continue;
+    shown += 1;
+    assert.ok(text.includes(`<script>${snippet}</script>`), `${doc} shows an outdated snippet`);
+  }
+  assert.ok(shown > 0, 'no documentation shows the snippet');
+});
+
 test('calls made before the bundle loads settle with the real results, in call order', async () => {
   let release;
   const held = new Promise((done) => (release = done));
