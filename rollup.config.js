@@ -42,4 +42,20 @@ export default [
     output: { file: 'dist/snippet.min.js', format: 'es' },
     plugins: [terser({ ecma: 5, module: false, format: { comments: false } })],
   },
+  {
+    // The local IDSync server (`npm run server`, bin `idsync-server`): Node
+    // only, never part of the browser bundles.
+    input: 'src/server/cli.ts',
+    external: (id) => id.startsWith('node:') || id === 'idb',
+    output: { file: 'dist/server.mjs', format: 'es', banner: '#!/usr/bin/env node' },
+    plugins: [
+      typescript({
+        tsconfig: './src/server/tsconfig.json',
+        noEmit: false,
+        declaration: false,
+        outDir: 'dist',
+        sourceMap: false,
+      }),
+    ],
+  },
 ];

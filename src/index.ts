@@ -3,3 +3,16 @@ export type { IdentityErrorCode, IdentityErrorDetails } from './errors';
 export { IDENTITY_TYPES, DEVICE_ID_TYPES } from './identity-types';
 export type * from './types';
 export { createIdentity } from './client/create-identity';
+export { LocalResolver } from './backends/local/local-resolver';
+export type { LocalResolverOptions } from './backends/local/local-resolver';
+export { MemoryProfileStore } from './backends/local/memory-profile-store';
+export type {
+  PendingAlias,
+  ProfileLookup,
+  ProfileStore,
+  ProfileWrites,
+} from './backends/local/profile-store';
+export { HttpBackend } from './backends/http/http-backend';
+export type { HttpBackendOptions } from './backends/http/http-backend';
+export { IDENTITY_RETRY, ALIAS_RETRY } from './backends/http/retry';
+export type { RetryPolicy } from './backends/http/retry';

@@ -3,7 +3,8 @@ import type { AliasRequest, IdentityType, Profile } from '../../types';
 /**
  * Read access the resolver's decision core needs: look profiles up by one
  * identity value or by MPID. Implementations must answer from an index, so a
- * lookup costs the same with 100 or 100,000 profiles.
+ * lookup costs the same with 100 or 100,000 profiles, and must hand out
+ * copies: the core edits what it reads and returns the edits as writes.
  */
 export interface ProfileLookup {
   /** every profile holding `value` for `type` (in `identities` or `additionalIdentities`) */

@@ -1,0 +1,241 @@
+import { IdentityError } from '../../errors';
+import type {
+  AliasRequest,
+  BackendRequest,
+  BackendResponse,
+  Environment,
+  IdentityBackend,
+  ModifyRequest,
+} from '../../types';
+import { ALIAS_RETRY, delayFor, IDENTITY_RETRY, resolvePolicy, type RetryPolicy } from './retry';
+import { aliasBody, errorForStatus, identityBody, modifyBody, parseIdentityAnswer } from './wire';
+
+export interface HttpBackendOptions {
+  /** where the IDSync v1 endpoints live, e.g. `https://identity.example.com/v1` */
+  baseUrl: string;
+  apiKey: string;
+  /** base of the alias endpoint (`{aliasUrl}/identity/{apiKey}/Alias`); default `baseUrl` */
+  aliasUrl?: string;
+  /** per try; default 10 000 */
+  timeoutMs?: number;
+  /** fields override IDENTITY_RETRY (identity calls) and ALIAS_RETRY (alias); `false`: one try */
+  retry?: Partial<RetryPolicy> | false;
+  /** testing hook: replaces the global `fetch` */
+  fetch?: typeof fetch;
+  /** testing hook: how retries wait (default: setTimeout) */
+  sleep?: (ms: number) => Promise<void>;
+  /** testing hook: the jitter source (default: Math.random) */
+  random?: () => number;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** The IDSync v1 HTTP API, over `fetch`. */
+export class HttpBackend implements IdentityBackend {
+  private readonly baseUrl: string;
+  private readonly aliasUrl: string;
+  private readonly apiKey: string;
+  private readonly timeoutMs: number;
+  private readonly identityRetry: RetryPolicy;
+  private readonly aliasRetry: RetryPolicy;
+  private readonly fetchFn: typeof fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  /** The service's opaque `context`, sent back on every identity request. */
+  private context: string | null = null;
+  /**
+   * Order of the request that gave `context`. A slow answer to an older
+   * request must not overwrite the context of a newer one.
+   */
+  private contextOrder = 0;
+  private sentCount = 0;
+  /** alias bodies carry an environment and device id, which AliasRequest lacks */
+  private environment: Environment = 'production';
+  private deviceId: string | undefined;
+
+  constructor(options: HttpBackendOptions) {
+    // Plain-JS callers may pass nothing at all: say what is missing, not "undefined".
+    options = options ?? ({} as HttpBackendOptions);
+    const { baseUrl, apiKey, aliasUrl, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
+    if (typeof baseUrl !== 'string' || baseUrl === '') {
+      throw new IdentityError('validation', 'HttpBackend: baseUrl must be a non-empty string');
+    }
+    if (typeof apiKey !== 'string' || apiKey === '') {
+      throw new IdentityError('validation', 'HttpBackend: apiKey must be a non-empty string');
+    }
+    if (aliasUrl !== undefined && (typeof aliasUrl !== 'string' || aliasUrl === '')) {
+      throw new IdentityError('validation', 'HttpBackend: aliasUrl must be a non-empty string');
+    }
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
+      throw new IdentityError('validation', 'HttpBackend: timeoutMs must be a positive number');
+    }
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.aliasUrl = (aliasUrl ?? baseUrl).replace(/\/+$/, '');
+    this.apiKey = apiKey;
+    this.timeoutMs = timeoutMs;
+    this.identityRetry = resolvePolicy(IDENTITY_RETRY, options.retry);
+    this.aliasRetry = resolvePolicy(ALIAS_RETRY, options.retry);
+    // Called through a wrapper, never stored bare: `window.fetch` throws
+    // "Illegal invocation" when called with another `this`.
+    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
+  }
+
+  identify(req: BackendRequest): Promise<BackendResponse> {
+    return this.identityCall('identify', req);
+  }
+
+  login(req: BackendRequest): Promise<BackendResponse> {
+    return this.identityCall('login', req);
+  }
+
+  logout(req: BackendRequest): Promise<BackendResponse> {
+    return this.identityCall('logout', req);
+  }
+
+  async modify(mpid: string, req: ModifyRequest): Promise<BackendResponse> {
+    const order = ++this.sentCount;
+    this.environment = req.environment;
+    const url = `${this.baseUrl}/${encodeURIComponent(mpid)}/modify`;
+    const answer = await this.send(url, modifyBody(req, uuid()), this.identityHeaders());
+    return this.keepContext(order, parseIdentityAnswer(answer.status, answer.body, mpid));
+  }
+
+  /**
+   * Sent with `keepalive`, so that an alias requested while the page unloads
+   * still leaves; retried with the patient ALIAS_RETRY policy.
+   */
+  async alias(req: AliasRequest): Promise<{ httpCode: number }> {
+    const url = `${this.aliasUrl}/identity/${encodeURIComponent(this.apiKey)}/Alias`;
+    const body = aliasBody(req, {
+      apiKey: this.apiKey,
+      requestId: uuid(),
+      environment: this.environment,
+      deviceId: this.deviceId,
+    });
+    const answer = await this.send(url, body, { 'content-type': 'application/json' }, true);
+    return { httpCode: answer.status };
+  }
+
+  private async identityCall(path: string, req: BackendRequest): Promise<BackendResponse> {
+    const order = ++this.sentCount;
+    this.environment = req.environment;
+    this.deviceId = req.knownIdentities.device_application_stamp ?? this.deviceId;
+    const body = identityBody(req, uuid(), this.context);
+    const answer = await this.send(`${this.baseUrl}/${path}`, body, this.identityHeaders());
+    return this.keepContext(order, parseIdentityAnswer(answer.status, answer.body));
+  }
+
+  private keepContext(order: number, response: BackendResponse): BackendResponse {
+    if (response.context !== undefined && order > this.contextOrder) {
+      this.context = response.context;
+      this.contextOrder = order;
+    }
+    return response;
+  }
+
+  private identityHeaders(): Record<string, string> {
+    return { 'content-type': 'application/json', 'x-mp-key': this.apiKey };
+  }
+
+  /**
+   * Tries until a 2xx, or until the policy gives up; the same request_id on
+   * every try. Only alias is `keepalive` (and patient): identity calls have a
+   * user waiting for them.
+   */
+  private async send(
+    url: string,
+    body: unknown,
+    headers: Record<string, string>,
+    isAlias = false,
+  ): Promise<Answer> {
+    const policy = isAlias ? this.aliasRetry : this.identityRetry;
+    const keepalive = isAlias;
+    const json = JSON.stringify(body);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.tryOnce(url, json, headers, keepalive);
+      } catch (error) {
+        const delay = delayFor(policy, attempt, error, this.random);
+        if (delay === undefined) throw error;
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private async tryOnce(
+    url: string,
+    json: string,
+    headers: Record<string, string>,
+    keepalive: boolean,
+  ): Promise<Answer> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeoutMs);
+    // One mapping for a failed fetch and a body that stops half-way.
+    const failure = (cause: unknown) =>
+      timedOut
+        ? new IdentityError('timeout', `No answer from ${url} within ${this.timeoutMs} ms`, {
+            cause,
+          })
+        : new IdentityError('network', `Request to ${url} failed`, { cause });
+    try {
+      let response: Response;
+      let text: string;
+      try {
+        response = await this.fetchFn(url, {
+          method: 'POST',
+          headers,
+          body: json,
+          keepalive,
+          signal: controller.signal,
+        });
+        text = await response.text();
+      } catch (cause) {
+        throw failure(cause);
+      }
+      const body = parseJson(text);
+      if (response.status < 200 || response.status > 299) {
+        throw errorForStatus(
+          response.status,
+          body,
+          response.headers.get('retry-after'),
+          Date.now(),
+        );
+      }
+      return { status: response.status, body };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A v4 UUID; `randomUUID` exists only in secure contexts, `getRandomValues` everywhere. */
+function uuid(): string {
+  const c = globalThis.crypto;
+  if (typeof c.randomUUID === 'function') return c.randomUUID();
+  const b = c.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

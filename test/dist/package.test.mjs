@@ -1,0 +1,48 @@
+// What `npm run build` ships, checked as a user of the package sees it:
+// the exports map resolves for import and require, the types exist, and the
+// IIFE defines the global IDSync with the same exports.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'));
+const PUBLIC = ['createIdentity', 'LocalResolver', 'HttpBackend', 'IdentityError'];
+
+test('package.json describes the four outputs', () => {
+  assert.equal(pkg.name, 'idsync-web');
+  assert.equal(pkg.sideEffects, false);
+  assert.deepEqual(Object.keys(pkg.dependencies), ['idb']);
+  for (const file of [pkg.types, pkg.main, pkg.module, pkg.exports['.'].import, pkg.exports['.'].require, pkg.exports['./iife']]) {
+    assert.ok(existsSync(resolve(root, file)), `${file} exists`);
+  }
+});
+
+test('ESM import and CommonJS require expose the public API', async () => {
+  const esm = await import(resolve(root, pkg.exports['.'].import));
+  const cjs = createRequire(import.meta.url)(resolve(root, pkg.exports['.'].require));
+  for (const name of PUBLIC) {
+    assert.equal(typeof esm[name], 'function', `ESM ${name}`);
+    assert.equal(typeof cjs[name], 'function', `CJS ${name}`);
+  }
+  assert.deepEqual(Object.keys(cjs).sort(), Object.keys(esm).sort());
+});
+
+test('type declarations export the public names', () => {
+  const dts = readFileSync(resolve(root, pkg.types), 'utf8');
+  for (const name of PUBLIC) assert.match(dts, new RegExp(`\\b${name}\\b`), name);
+});
+
+test('the IIFE is self-contained and defines IDSync with the same exports', async () => {
+  const code = readFileSync(resolve(root, pkg.exports['./iife']), 'utf8');
+  assert.doesNotMatch(code, /\brequire\(|\bimport\s*\(|from\s*["']idb["']/);
+  const sandbox = { console };
+  sandbox.window = sandbox;
+  vm.runInNewContext(code, sandbox);
+  const esm = await import(resolve(root, pkg.exports['.'].import));
+  assert.deepEqual(Object.keys(sandbox.IDSync).sort(), Object.keys(esm).sort());
+});
