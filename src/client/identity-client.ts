@@ -104,6 +104,8 @@ export async function startIdentityClient(
     return user;
   };
 
+  const currentUserOf = (): User | null => (currentMpid === null ? null : userOf(currentMpid));
+
   const notify = (event: UserChangeEvent): void => {
     for (const listener of [...listeners]) {
       try {
@@ -256,7 +258,7 @@ export async function startIdentityClient(
 
   const client: IdentityClient = {
     get currentUser() {
-      return currentMpid === null ? null : userOf(currentMpid);
+      return currentUserOf();
     },
     get deviceId() {
       return deviceId;
@@ -274,7 +276,7 @@ export async function startIdentityClient(
       return sendAliasRequest(backend, request);
     },
     // A closure, not a method: frameworks call it unbound.
-    getSnapshot: () => (currentMpid === null ? null : userOf(currentMpid)),
+    getSnapshot: () => currentUserOf(),
     getUser: (mpid: string) => (typeof mpid === 'string' ? userOf(mpid) : null),
     getUsers(): User[] {
       // Current user first, then by the last moment each was current here.
