@@ -12,7 +12,34 @@ class JsdomWithNodeGlobals extends TestEnvironment {
     }
     if (typeof g.TextEncoder !== 'function') g.TextEncoder = TextEncoder;
     if (typeof g.TextDecoder !== 'function') g.TextDecoder = TextDecoder;
+    if (typeof g.BroadcastChannel !== 'function') g.BroadcastChannel = windowBroadcastChannel(g);
   }
+}
+
+/**
+ * Node's BroadcastChannel, with messages handed over as objects of the
+ * window's realm (as a browser does: the SDK checks that message data is a
+ * plain object). Two clients in one test file are two tabs.
+ */
+function windowBroadcastChannel(g) {
+  return class BroadcastChannel {
+    constructor(name) {
+      this.name = String(name);
+      this.onmessage = null;
+      this.inner = new globalThis.BroadcastChannel(this.name);
+      this.inner.unref();
+      this.inner.onmessage = (event) => {
+        const data = g.JSON.parse(JSON.stringify(event.data));
+        if (typeof this.onmessage === 'function') this.onmessage({ data });
+      };
+    }
+    postMessage(data) {
+      this.inner.postMessage(data);
+    }
+    close() {
+      this.inner.close();
+    }
+  };
 }
 
 module.exports = JsdomWithNodeGlobals;

@@ -22,7 +22,9 @@ import { createAliasOutbox } from './alias-outbox';
 import { callBackend } from './backend-call';
 import type { ClientOptions } from './options';
 import { validateIdentityRequest } from './requests';
+import { createDeviceLock } from './device-lock';
 import { createSerialQueue } from './serial-queue';
+import { connectTabs, type SyncedChange } from './tab-sync';
 import { createUser, type UpdateUser } from './user';
 import { applyIdentityChanges, mergeAttributes, mergeConsent, sameRecord } from './user-change';
 import { randomUuid } from './uuid';
@@ -43,16 +45,26 @@ const EMPTY_REQUEST: IdentityRequest = { userIdentities: {} };
  * records, committing to the store before the in-memory state is swapped.
  * User writes skip the identity queue so that an `onUserAlias` hook can write
  * attributes while its identity call waits for it.
+ *
+ * Across tabs of one database: every commit is posted to the other tabs,
+ * which apply it synchronously ('sync' events), and identity calls hold a
+ * device-wide Web Lock and re-read the store first, so that no tab sends a
+ * stale `previousMpid` and N tabs starting together send one identify.
  */
 export async function startIdentityClient(
   options: ClientOptions,
   store: ClientStore,
 ): Promise<IdentityClient> {
-  const { backend, environment, logger, now } = options;
+  const { backend, dbName, environment, logger, now } = options;
 
-  const stored = await store.load();
-  const deviceId = stored.deviceId ?? randomUuid();
-  if (stored.deviceId === null) await store.commit({ deviceId });
+  let stored = await store.load();
+  const candidateDeviceId = randomUuid();
+  if (stored.deviceId === null) {
+    // The store keeps the first device id written: read back the winner.
+    await store.commit({ deviceId: candidateDeviceId });
+    stored = await store.load();
+  }
+  let deviceId = stored.deviceId ?? candidateDeviceId;
 
   // In-memory state. Records are never mutated, only replaced: a snapshot
   // cached for a record object stays valid exactly as long as that record.
@@ -68,6 +80,22 @@ export async function startIdentityClient(
   // Alias requests wait in the store until the backend takes them (alias-outbox.ts).
   const aliasOutbox = createAliasOutbox({ store, backend, logger, now, dbName: options.dbName });
 
+  // Other tabs share the state only through IndexedDB: a memory store is this tab's own.
+  const shared = store.kind === 'indexeddb';
+  const lock = createDeviceLock(shared ? `idsync:${dbName}` : null);
+  const tabs = shared
+    ? connectTabs(dbName, {
+        onChange: (change) => {
+          if (!closed) adopt(change.users, change.currentMpid);
+        },
+        onMaybeStale: () => {
+          void commitMutex(async () => {
+            if (!closed && store.kind === 'indexeddb') await refresh();
+          }).catch((error: unknown) => logger.warn('[idsync] re-reading the store failed', error));
+        },
+      })
+    : null;
+
   const ensureOpen = (): void => {
     if (closed) throw new IdentityError('closed', 'this identity client is closed');
   };
@@ -77,6 +105,9 @@ export async function startIdentityClient(
     await store.commit(change);
     for (const record of change.users ?? []) records.set(record.mpid, record);
     if (change.currentMpid !== undefined) currentMpid = change.currentMpid;
+    const message: SyncedChange = { users: change.users ?? [] };
+    if (change.currentMpid !== undefined) message.currentMpid = change.currentMpid;
+    if (message.users.length > 0 || message.currentMpid !== undefined) tabs?.post(message);
   };
 
   const updateUser: UpdateUser = async (mpid, change) => {
@@ -119,6 +150,54 @@ export async function startIdentityClient(
       }
     }
   };
+
+  /**
+   * Takes records another tab committed (a message or a re-read of the store)
+   * and tells listeners when the current user, or its record, changed. An
+   * unchanged record keeps its object, so its User snapshot stays the same.
+   */
+  const adopt = (users: readonly UserRecord[], nextMpid: string | null | undefined): void => {
+    const before = currentMpid === null ? null : userOf(currentMpid);
+    for (const record of users) {
+      const held = records.get(record.mpid);
+      if (held === undefined || !sameRecord(held, record)) records.set(record.mpid, record);
+    }
+    if (nextMpid !== undefined && (nextMpid === null || records.has(nextMpid))) {
+      currentMpid = nextMpid;
+    }
+    const after = currentMpid === null ? null : userOf(currentMpid);
+    if (after !== before) notify({ type: 'sync', user: after, previousUser: before });
+  };
+
+  /** Re-reads the store, which another tab may have written, and takes what it holds. */
+  const refresh = async (): Promise<void> => {
+    let latest = await store.load();
+    if (latest.deviceId === null) {
+      // The database was deleted under the page (or the store fell back to
+      // memory): write back what this tab holds rather than lose the user.
+      logger.info(`[idsync] "${dbName}" lost its contents; restoring them from this tab`);
+      await store.commit({ deviceId, currentMpid, users: [...records.values()] });
+      latest = await store.load();
+    }
+    deviceId = latest.deviceId ?? deviceId;
+    adopt(latest.users, latest.currentMpid);
+  };
+
+  /**
+   * An identity call's critical section: its turn in this tab, then the
+   * device-wide lock, then a re-read of the store where another tab may have
+   * written without this one hearing of it yet (always with Web Locks; without
+   * BroadcastChannel). With neither API the in-tab queue is all there is.
+   */
+  const exclusive = <T>(task: () => Promise<T>, alwaysReread = false): Promise<T> =>
+    identityQueue(() =>
+      lock.run(async () => {
+        ensureOpen();
+        const reread = store.kind === 'indexeddb' && (alwaysReread || lock.crossTab || !tabs?.live);
+        if (reread) await commitMutex(refresh);
+        return task();
+      }),
+    );
 
   /**
    * Applies a successful backend answer: one store commit holding the current
@@ -215,20 +294,25 @@ export async function startIdentityClient(
     ensureOpen();
     // Validated now, at call time: bad input never waits in the queue.
     const valid = validateIdentityRequest(request, 'request', false);
-    return identityQueue(async () => {
-      ensureOpen();
-      const sent = { ...valid.userIdentities } as Identities;
-      if (sent.device_application_stamp === undefined) sent.device_application_stamp = deviceId;
-      const response = await callBackend(() =>
-        backend[kind]({
-          knownIdentities: { ...sent },
-          previousMpid: currentMpid,
-          environment,
-          requestTimestampMs: now(),
-        }),
-      );
-      return settle(kind, checkResponse(response, false), (merged) => ({ ...merged, ...sent }));
-    });
+    return exclusive(() => send(kind, valid));
+  };
+
+  /** Sends a valid request from the current user; runs inside `exclusive`. */
+  const send = async (
+    kind: 'identify' | 'login' | 'logout',
+    valid: IdentityRequest,
+  ): Promise<IdentityResult> => {
+    const sent = { ...valid.userIdentities } as Identities;
+    if (sent.device_application_stamp === undefined) sent.device_application_stamp = deviceId;
+    const response = await callBackend(() =>
+      backend[kind]({
+        knownIdentities: { ...sent },
+        previousMpid: currentMpid,
+        environment,
+        requestTimestampMs: now(),
+      }),
+    );
+    return settle(kind, checkResponse(response, false), (merged) => ({ ...merged, ...sent }));
   };
 
   const modify = async (request: unknown): Promise<IdentityResult> => {
@@ -238,8 +322,7 @@ export async function startIdentityClient(
     const types = Object.keys(changes) as IdentityType[];
     if (types.length === 0)
       invalid('request.userIdentities must name at least one identity to change');
-    return identityQueue(async () => {
-      ensureOpen();
+    return exclusive(async () => {
       // Checked when the call runs, not when it is made: an identify queued
       // before it may be what gives the client its current user.
       const current = currentMpid === null ? undefined : records.get(currentMpid);
@@ -318,13 +401,21 @@ export async function startIdentityClient(
       await aliasOutbox.close();
       // Let a commit in progress finish, then release the store; queued calls
       // find the client closed when their turn comes and reject with 'closed'.
-      await commitMutex(() => store.close());
+      await commitMutex(() => {
+        tabs?.close(); // after the last commit, whose message is still sent
+        return store.close();
+      });
     },
   };
 
-  if (currentMpid === null && options.identifyOnInit !== false) {
+  const { identifyOnInit } = options;
+  if (currentMpid === null && identifyOnInit !== false) {
     try {
-      await client.identify(options.identifyOnInit);
+      // Under the lock, after a re-read: when tabs open together on a fresh
+      // browser, the first one identifies and the others adopt its user.
+      await exclusive(async () => {
+        if (currentMpid === null) await send('identify', identifyOnInit);
+      }, true);
     } catch (error) {
       logger.error('[idsync] identify on start-up failed; currentUser stays null', error);
     }

@@ -25,6 +25,11 @@ export interface StoredState {
 
 /** Applied in ONE transaction: all of it or none of it. `users` are upserted by mpid. */
 export interface StoreChange {
+  /**
+   * Stored only when none is stored yet, checked in the same transaction: of
+   * tabs starting together the first one wins, and a device id never changes.
+   * Read the winner back with `load()`.
+   */
   deviceId?: string;
   currentMpid?: string | null;
   users?: UserRecord[];

@@ -5,14 +5,19 @@ import { byAge, type OutboxStore } from './outbox';
 
 /**
  * The IndexedDB store's outbox: the `outbox` object store (keyPath `id`,
- * database version 2). Each method is one transaction of its own.
+ * database version 2). Each method is one transaction of its own, on the
+ * store's current connection (`database()`, reopened after a versionchange),
+ * or on the memory fallback once the store runs in memory (`null`).
  */
 export function createIdbOutbox(
-  db: IDBPDatabase<ClientDB>,
+  database: () => Promise<IDBPDatabase<ClientDB> | null>,
+  fallback: () => OutboxStore,
   storageError: (what: string, cause: unknown) => IdentityError,
 ): OutboxStore {
   return {
     async outboxAll() {
+      const db = await database();
+      if (db === null) return fallback().outboxAll();
       try {
         return (await db.getAll('outbox')).sort(byAge);
       } catch (cause) {
@@ -20,6 +25,8 @@ export function createIdbOutbox(
       }
     },
     async outboxPut(entry) {
+      const db = await database();
+      if (db === null) return fallback().outboxPut(entry);
       try {
         await db.put('outbox', entry);
       } catch (cause) {
@@ -27,6 +34,8 @@ export function createIdbOutbox(
       }
     },
     async outboxDelete(id) {
+      const db = await database();
+      if (db === null) return fallback().outboxDelete(id);
       try {
         await db.delete('outbox', id);
       } catch (cause) {

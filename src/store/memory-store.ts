@@ -24,7 +24,7 @@ export function createMemoryStore(): ClientStore {
       if (closed) throw new IdentityError('storage', 'the memory store is closed');
       // Copy everything first, so that a failure cannot leave half a change behind.
       const copies = (change.users ?? []).map(cloneRecord);
-      if (change.deviceId !== undefined) deviceId = change.deviceId;
+      if (deviceId === null && change.deviceId !== undefined) deviceId = change.deviceId;
       if (change.currentMpid !== undefined) currentMpid = change.currentMpid;
       for (const record of copies) users.set(record.mpid, record);
     },

@@ -3,6 +3,8 @@ import type { ClientStore } from './client-store';
 import { openIdbStore } from './idb-store';
 import { createMemoryStore } from './memory-store';
 
+export { DEFAULT_OPEN_TIMEOUT_MS } from './idb-store';
+
 export interface OpenStoreOptions {
   storage: 'indexeddb' | 'memory';
   dbName: string;
@@ -10,8 +12,6 @@ export interface OpenStoreOptions {
   /** how long an open may stay blocked (another tab) before we give up on IndexedDB */
   openTimeoutMs?: number;
 }
-
-export const DEFAULT_OPEN_TIMEOUT_MS = 3000;
 
 /**
  * The store the client runs on. IndexedDB when asked and possible; otherwise
@@ -24,23 +24,21 @@ export async function openClientStore(options: OpenStoreOptions): Promise<Client
     logger.warn(`[idsync] IndexedDB unavailable (${reason}); keeping state in memory only`);
     return createMemoryStore();
   };
-  if (typeof indexedDB === 'undefined' || indexedDB === null) return fallBack('no indexedDB');
-
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const opening = openIdbStore(dbName, logger);
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), options.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS);
-  });
+  let idb: IDBFactory | undefined | null;
   try {
-    const winner = await Promise.race([opening, timeout]);
-    if (winner !== 'timeout') return winner;
-    // Should the open succeed later, release the connection nobody will use.
-    opening.then((store) => store.close()).catch(() => undefined);
-    return fallBack('open stayed blocked');
+    // Some sandboxes throw on the mere read of `indexedDB` (a SecurityError).
+    idb = typeof indexedDB === 'undefined' ? undefined : indexedDB;
   } catch (error) {
-    const name = error instanceof Error || error instanceof DOMException ? error.name : 'error';
-    return fallBack(`open failed: ${name}`);
-  } finally {
-    clearTimeout(timer);
+    return fallBack(`indexedDB threw: ${nameOf(error)}`);
   }
+  if (idb === undefined || idb === null) return fallBack('no indexedDB');
+  try {
+    return await openIdbStore(dbName, logger, options.openTimeoutMs);
+  } catch (error) {
+    return fallBack(`open failed: ${nameOf(error)}`);
+  }
+}
+
+function nameOf(error: unknown): string {
+  return error instanceof Error || error instanceof DOMException ? error.name : 'error';
 }

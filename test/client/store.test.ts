@@ -150,10 +150,11 @@ describe('IndexedDB store', () => {
     await store.close();
   });
 
-  test('another tab upgrading: our connection closes (logged), later commits fail with storage', async () => {
+  test('another tab upgrading: we close at once (logged); the reopen fails, so memory (one more warning)', async () => {
     const dbName = freshDbName();
     const logger = spyLogger();
     const store = await openIdbStore(dbName, logger);
+    await store.commit({ deviceId: 'd', currentMpid: '1', users: [record('1')] });
     await new Promise<void>((resolve, reject) => {
       const request = indexedDB.open(dbName, DB_VERSION + 1);
       request.onsuccess = () => {
@@ -164,7 +165,15 @@ describe('IndexedDB store', () => {
       request.onblocked = () => reject(new Error('the upgrade was blocked'));
     });
     expect(logger.warn).toHaveBeenCalledTimes(1);
-    await expect(store.commit({ currentMpid: '1' })).rejects.toMatchObject({ code: 'storage' });
+    expect(store.kind).toBe('indexeddb');
+    // Our version is now too old to reopen: the store carries on in memory.
+    await store.commit({ currentMpid: '2', users: [record('2')] });
+    expect(store.kind).toBe('memory');
+    expect(logger.warn).toHaveBeenCalledTimes(2);
+    expect(await store.load()).toEqual({ deviceId: null, currentMpid: '2', users: [record('2')] });
+    await store.commit({ currentMpid: '3' });
+    expect(logger.warn).toHaveBeenCalledTimes(2);
+    await store.close();
   });
 });
 
