@@ -157,7 +157,7 @@ export async function startIdentityClient(
    * unchanged record keeps its object, so its User snapshot stays the same.
    */
   const adopt = (users: readonly UserRecord[], nextMpid: string | null | undefined): void => {
-    const before = currentMpid === null ? null : userOf(currentMpid);
+    const before = currentUserOf();
     for (const record of users) {
       const held = records.get(record.mpid);
       if (held === undefined || !sameRecord(held, record)) records.set(record.mpid, record);
@@ -165,7 +165,7 @@ export async function startIdentityClient(
     if (nextMpid !== undefined && (nextMpid === null || records.has(nextMpid))) {
       currentMpid = nextMpid;
     }
-    const after = currentMpid === null ? null : userOf(currentMpid);
+    const after = currentUserOf();
     if (after !== before) notify({ type: 'sync', user: after, previousUser: before });
   };
 
