@@ -39,7 +39,9 @@ export default [
     plugins: [ts(true)],
   },
   {
-    input: 'src/index.ts',
+    // The script-tag bundle: the library plus the page singleton that takes
+    // over the loader snippet's queue (src/iife.ts).
+    input: 'src/iife.ts',
     output: {
       file: 'dist/idsync.iife.js',
       format: 'iife',
@@ -49,6 +51,12 @@ export default [
       inlineDynamicImports: true,
     },
     plugins: [nodeResolve({ browser: true }), ts(false), terser()],
+  },
+  {
+    // The loader snippet, ES5, minified as-is (it is its own IIFE).
+    input: 'src/snippet/snippet.js',
+    output: { file: 'dist/snippet.min.js', format: 'es' },
+    plugins: [terser({ ecma: 5, module: false, format: { comments: false } })],
   },
   {
     // The local IDSync server (`npm run server`, bin `idsync-server`): Node

@@ -227,5 +227,12 @@ export interface IdentityClient {
   /** most recently seen first */
   getUsers(): User[];
   subscribe(listener: (event: UserChangeEvent) => void): () => void;
+  /**
+   * The current user for UI frameworks (React's `useSyncExternalStore`,
+   * Svelte stores, Vue refs): the same frozen object until the current user
+   * or its record changes, and every such change is announced to `subscribe`
+   * listeners. Safe to pass unbound.
+   */
+  getSnapshot(): User | null;
   close(): Promise<void>;
 }

@@ -75,6 +75,7 @@ export async function startIdentityClient(
   const identityQueue = createSerialQueue();
   const commitMutex = createSerialQueue();
   let closed = false;
+  let hookRunning = false;
   // Alias requests wait in the store until the backend takes them (alias-outbox.ts,
   // loaded on first need).
   const aliasOutbox = lazyAliasOutbox({ store, backend, logger, now, dbName: options.dbName });
@@ -109,14 +110,24 @@ export async function startIdentityClient(
     if (message.users.length > 0 || message.currentMpid !== undefined) tabs?.post(message);
   };
 
-  const updateUser: UpdateUser = (mpid, change) =>
-    commitMutex(async () => {
+  const updateUser: UpdateUser = async (mpid, change) => {
+    const before = await commitMutex(async () => {
       ensureOpen();
       const latest = records.get(mpid);
       if (latest === undefined) invalid(`user ${mpid} is not known to this client`);
       const next = change(latest);
-      if (!sameRecord(latest, next)) await commitAndSwap({ users: [next] });
+      if (sameRecord(latest, next)) return null;
+      const snapshot = userOf(mpid);
+      await commitAndSwap({ users: [next] });
+      return snapshot;
     });
+    // A write to the current user changes getSnapshot(): announce it as a
+    // same-MPID 'modify' so that bound UIs re-render. Writes made by the
+    // onUserAlias hook are carried by the identity call's own event.
+    if (before !== null && mpid === currentMpid && !hookRunning) {
+      notify({ type: 'modify', user: userOf(mpid), previousUser: before });
+    }
+  };
 
   const userOf = (mpid: string): User | null => {
     const record = records.get(mpid);
@@ -127,6 +138,8 @@ export async function startIdentityClient(
     snapshots.set(mpid, { record, user });
     return user;
   };
+
+  const currentUserOf = (): User | null => (currentMpid === null ? null : userOf(currentMpid));
 
   const notify = (event: UserChangeEvent): void => {
     for (const listener of [...listeners]) {
@@ -144,7 +157,7 @@ export async function startIdentityClient(
    * unchanged record keeps its object, so its User snapshot stays the same.
    */
   const adopt = (users: readonly UserRecord[], nextMpid: string | null | undefined): void => {
-    const before = currentMpid === null ? null : userOf(currentMpid);
+    const before = currentUserOf();
     for (const record of users) {
       const held = records.get(record.mpid);
       if (held === undefined || !sameRecord(held, record)) records.set(record.mpid, record);
@@ -152,7 +165,7 @@ export async function startIdentityClient(
     if (nextMpid !== undefined && (nextMpid === null || records.has(nextMpid))) {
       currentMpid = nextMpid;
     }
-    const after = currentMpid === null ? null : userOf(currentMpid);
+    const after = currentUserOf();
     if (after !== before) notify({ type: 'sync', user: after, previousUser: before });
   };
 
@@ -238,10 +251,13 @@ export async function startIdentityClient(
     // After the commit the previous user's snapshot carries its new lastSeen.
     const previousUser = userChanged && previousMpid !== null ? userOf(previousMpid) : before;
     if (userChanged && previousUser !== null && options.onUserAlias !== undefined) {
+      hookRunning = true;
       try {
         await options.onUserAlias(previousUser, userOf(mpid) as User);
       } catch (error) {
         logger.error('[idsync] onUserAlias threw', error);
+      } finally {
+        hookRunning = false;
       }
     }
     // Read again: the hook may have written to the new user.
@@ -329,7 +345,7 @@ export async function startIdentityClient(
 
   const client: IdentityClient = {
     get currentUser() {
-      return currentMpid === null ? null : userOf(currentMpid);
+      return currentUserOf();
     },
     get deviceId() {
       return deviceId;
@@ -360,6 +376,8 @@ export async function startIdentityClient(
       ensureOpen();
       return aliasOutbox.flush(true);
     },
+    // A closure, not a method: frameworks call it unbound.
+    getSnapshot: () => currentUserOf(),
     getUser: (mpid: string) => (typeof mpid === 'string' ? userOf(mpid) : null),
     getUsers(): User[] {
       // Current user first, then by the last moment each was current here.

@@ -175,9 +175,9 @@ describe('a store that fails to commit', () => {
     const store = flakyStore();
     const logger = spyLogger();
     const client = await startIdentityClient(normalizeOptions({ backend, logger }), store);
+    await client.currentUser!.setAttribute('a', 1);
     const listener = jest.fn();
     client.subscribe(listener);
-    await client.currentUser!.setAttribute('a', 1);
     const before = stateOf(client);
     const stored = await store.load();
     const current = client.currentUser;

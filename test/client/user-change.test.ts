@@ -228,13 +228,16 @@ describe('results and events', () => {
     expect(events[2]).toMatchObject({ type: 'login', previousUser: { mpid: anonymous.mpid } });
     expect(events[2]!.user).toBe(client.currentUser);
 
-    // Attribute and consent writes are not announced (this issue).
-    await client.currentUser!.setAttribute('a', 1);
-    expect(events).toHaveLength(3);
+    // A write to the current user is announced as a same-MPID 'modify' (UI
+    // bindings re-read getSnapshot on it); test/page/snapshot.test.ts has the rest.
+    const known = client.currentUser!;
+    await known.setAttribute('a', 1);
+    expect(events[3]).toMatchObject({ type: 'modify', previousUser: known });
+    expect(events[3]!.user).toBe(client.currentUser);
 
     unsubscribe();
     await client.logout();
-    expect(events).toHaveLength(3);
+    expect(events).toHaveLength(4);
     await client.close();
   });
 
