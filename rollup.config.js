@@ -15,6 +15,19 @@ const ts = (declarations) =>
     sourceMap: true,
   });
 
+// Chunks for code that the lazy alias outbox shares with the backends: kept
+// apart from the entry so that a page using just the client loads none of it
+// at start-up; the small base they build on is its own chunk too, or rollup
+// would pull it into theirs.
+const manualChunks = (id) => {
+  const path = id.replace(/\\/g, '/');
+  if (/\/src\/(retry|validation\/alias)\.ts$/.test(path)) return 'alias-shared';
+  if (/\/src\/(errors|identity-types|validation\/(plain|mpid|identities))\.ts$/.test(path)) {
+    return 'base';
+  }
+  return undefined;
+};
+
 export default [
   {
     input: 'src/index.ts',
@@ -24,6 +37,7 @@ export default [
         dir: 'dist',
         entryFileNames: 'idsync.mjs',
         chunkFileNames: 'chunks/[name]-[hash].mjs',
+        manualChunks,
         format: 'es',
         sourcemap: true,
       },
@@ -31,6 +45,7 @@ export default [
         dir: 'dist',
         entryFileNames: 'idsync.cjs',
         chunkFileNames: 'chunks/[name]-[hash].cjs',
+        manualChunks,
         format: 'cjs',
         sourcemap: true,
         exports: 'named',

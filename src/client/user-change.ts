@@ -1,6 +1,6 @@
 import type { AttributeValue, ConsentState, Identities, IdentityType, Logger } from '../types';
 import type { UserRecord } from '../store/client-store';
-import { MAX_ATTRIBUTES } from '../validation/attributes';
+import { MAX_ATTRIBUTES } from '../validation/limits';
 
 /**
  * The pure rules applied when a call succeeds: how identities change and what

@@ -1,15 +1,15 @@
 import type { AttributeValue, ConsentState, User } from '../types';
 import { cloneRecord, type UserRecord } from '../store/client-store';
-import {
-  MAX_ATTRIBUTES,
-  validateAttributeKey,
-  validateAttributeValue,
-  validateAttributes,
-} from '../validation/attributes';
-import { validateConsentState } from '../validation/consent';
+import { MAX_ATTRIBUTES } from '../validation/limits';
 import { failWith, type Fail } from '../validation/plain';
 
 const fail: Fail = failWith('validation');
+
+// Attribute and consent validation arrive with the first write: most page
+// loads read the current user and never write, so the start-up bundle
+// leaves them out (their own chunk in ESM/CJS, inlined in the IIFE).
+const attributeRules = () => import('../validation/attributes');
+const consentRules = () => import('../validation/consent');
 
 /**
  * Read-modify-write of one user's record, done by the client under its commit
@@ -36,11 +36,13 @@ export function createUser(record: UserRecord, update: UpdateUser): User {
     firstSeen: own.firstSeen,
     lastSeen: own.lastSeen,
     async setAttribute(key: string, value: AttributeValue): Promise<void> {
+      const { validateAttributeKey, validateAttributeValue } = await attributeRules();
       validateAttributeKey(key, fail);
       const valid = validateAttributeValue(value, `attributes.${key}`, fail);
       return update(mpid, (latest) => withAttributes(latest, { [key]: valid }, []));
     },
     async setAttributes(values: Record<string, AttributeValue>): Promise<void> {
+      const { validateAttributes } = await attributeRules();
       const valid = validateAttributes(values, 'attributes', fail);
       return update(mpid, (latest) => withAttributes(latest, valid, []));
     },
@@ -50,6 +52,7 @@ export function createUser(record: UserRecord, update: UpdateUser): User {
     },
     /** Replaces the user's whole consent state with `state` (not a merge). */
     async setConsent(state: ConsentState): Promise<void> {
+      const { validateConsentState } = await consentRules();
       const valid = validateConsentState(state, 'consent', fail);
       return update(mpid, (latest) => ({ ...latest, consent: valid }));
     },

@@ -1,12 +1,21 @@
 import type { AttributeValue } from '../types';
 import { isPlainObject, isPoisonedKey, safeKeys, type Fail } from './plain';
 
-/** The service's documented limits (IDSYNC.md "Limits"), enforced as validation errors. */
-export const MAX_ATTRIBUTES = 100;
-export const MAX_ATTRIBUTE_KEY_LENGTH = 256;
-export const MAX_ATTRIBUTE_STRING_LENGTH = 4096;
-export const MAX_ATTRIBUTE_LIST_LENGTH = 1000;
-export const MAX_ATTRIBUTE_LIST_ITEM_LENGTH = 512;
+import {
+  MAX_ATTRIBUTES,
+  MAX_ATTRIBUTE_KEY_LENGTH,
+  MAX_ATTRIBUTE_LIST_ITEM_LENGTH,
+  MAX_ATTRIBUTE_LIST_LENGTH,
+  MAX_ATTRIBUTE_STRING_LENGTH,
+} from './limits';
+
+export {
+  MAX_ATTRIBUTES,
+  MAX_ATTRIBUTE_KEY_LENGTH,
+  MAX_ATTRIBUTE_LIST_ITEM_LENGTH,
+  MAX_ATTRIBUTE_LIST_LENGTH,
+  MAX_ATTRIBUTE_STRING_LENGTH,
+};
 
 export function validateAttributeKey(key: unknown, fail: Fail): string {
   if (typeof key !== 'string' || key.length === 0) fail('attribute key must be a non-empty string');
