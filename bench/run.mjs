@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
 import { serveStatic } from '../test/browser/harness.mjs';
 import { launchBenchBrowser } from './browser.mjs';
 import { startIdsyncServer } from './idsync-server.mjs';
@@ -18,7 +19,8 @@ const STARTUP_RUNS = 20;
 const CALLS_PER_KIND = 50;
 const SCALE_SIZES = [1_000, 10_000, 100_000];
 const SCALE_CALLS = 30;
-const MEMORY_CALLS = [10, 1000];
+/** heap after each total; the third point tells one-off warm-up (JIT, caches) from steady growth */
+const MEMORY_CALLS = [10, 1000, 3000];
 /** one name per run, so databases of an earlier run are never reused */
 const RUN = Date.now().toString(36);
 
@@ -49,15 +51,20 @@ async function measureStartup(context, origin) {
   const stored = await loadAndWait(page, `${origin}/bench/pages/startup.html?db=${warmDb}`);
   await loadAndWait(page, `${origin}/bench/pages/floor.html?db=${floorDb}&seed`);
   const samples = { warm: [], cold: [], floor: [] };
+  const bundle = { warm: [], cold: [] };
   const loads = {
     warm: async () => {
       const result = await loadAndWait(page, `${origin}/bench/pages/startup.html?db=${warmDb}`);
       if (result.mpid !== stored.mpid) throw new Error('warm start-up lost the stored user');
+      bundle.warm.push(result.bundleMs);
       return result.ms;
     },
-    cold: async (i) =>
-      (await loadAndWait(page, `${origin}/bench/pages/startup.html?db=startup-${RUN}-cold-${i}`))
-        .ms,
+    cold: async (i) => {
+      const url = `${origin}/bench/pages/startup.html?db=startup-${RUN}-cold-${i}`;
+      const result = await loadAndWait(page, url);
+      bundle.cold.push(result.bundleMs);
+      return result.ms;
+    },
     floor: async () =>
       (await loadAndWait(page, `${origin}/bench/pages/floor.html?db=${floorDb}`)).ms,
   };
@@ -69,7 +76,11 @@ async function measureStartup(context, origin) {
     }
   }
   await page.close();
-  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summary(v)]));
+  const result = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summary(v)]));
+  // Of which: fetching, parsing and running dist/idsync.iife.js.
+  result.warm.bundle = summary(bundle.warm);
+  result.cold.bundle = summary(bundle.cold);
+  return result;
 }
 
 async function openCallsPage(context, origin) {
@@ -89,11 +100,16 @@ async function measureCalls(context, origin, server, traffic) {
     sinkHost,
     run: `${RUN}-http`,
   });
-  const result = { http: {}, local: {}, identityRequests: {} };
+  const result = {
+    crossOriginIsolated: await page.evaluate(() => window.crossOriginIsolated),
+    http: {},
+    local: {},
+    identityRequests: {},
+  };
   for (const kind of ['identify', 'login']) {
     const before = traffic.identity;
     const samples = await page.evaluate(
-      ([k, n]) => window.bench.interleaved(['idsync', 'mparticle', 'raw'], k, n),
+      ([k, n]) => window.bench.interleaved(['idsync', 'mparticle', 'raw', 'rawIdb'], k, n),
       [kind, CALLS_PER_KIND],
     );
     // Every contender must really have gone over HTTP, one request per call.
@@ -147,8 +163,12 @@ async function measureMemory(context, origin, server) {
       heap[total] = await usedHeap(page, cdp);
     }
     if (errors.length > 0) throw new Error(`memory page errors: ${errors.join('; ')}`);
-    const [few, many] = MEMORY_CALLS;
-    result[label] = { ...heap, growth: heap[many] - heap[few] };
+    const [few, many, most] = MEMORY_CALLS;
+    result[label] = {
+      ...heap,
+      growth: heap[many] - heap[few],
+      bytesPerCallAfterWarmup: (heap[most] - heap[many]) / (most - many),
+    };
     await cdp.detach();
     await page.close();
   }
@@ -156,20 +176,20 @@ async function measureMemory(context, origin, server) {
 }
 
 async function measureScale(context, origin) {
+  const page = await context.newPage();
+  await page.goto(`${origin}/bench/pages/scale.html`);
+  const raw = await page.evaluate((args) => window.bench.run(args), {
+    sizes: SCALE_SIZES,
+    perKind: SCALE_CALLS,
+    run: RUN,
+  });
+  await page.close();
   const result = {};
-  for (const n of SCALE_SIZES) {
-    const page = await context.newPage();
-    await page.goto(`${origin}/bench/pages/scale.html`);
-    const { samples, ...rest } = await page.evaluate((args) => window.bench.run(args), {
-      n,
-      perKind: SCALE_CALLS,
-      run: RUN,
-    });
+  for (const [n, { samples, ...rest }] of Object.entries(raw)) {
     result[n] = {
       ...rest,
       calls: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summary(v)])),
     };
-    await page.close();
     log(`  resolver scale ${n}: seeded in ${(rest.seedMs / 1000).toFixed(1)} s`);
   }
   return result;
@@ -203,6 +223,11 @@ async function main() {
   const sink = { requests: 0 };
   const web = await serveStatic({
     root: ROOT,
+    // Cross-origin isolated pages get 5 µs timers instead of 100 µs ones.
+    headersFor: () => ({
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+    }),
     // The mParticle SDK's event/config traffic: accepted and counted, never forwarded.
     routes: (req, res, url) => {
       if (!url.pathname.startsWith('/mp-sink/')) return false;
@@ -239,7 +264,10 @@ async function main() {
     };
     results.machine.loadAverageAtEnd = loadavg().map((v) => Number(v.toFixed(2)));
     results.durationSeconds = Math.round((Date.now() - started) / 1000);
-    await writeFile(resolve(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    // Through prettier: short arrays and objects stay on one line, so the file reads well.
+    const file = resolve(ROOT, 'bench/results.json');
+    const options = { ...(await prettier.resolveConfig(file)), parser: 'json' };
+    await writeFile(file, await prettier.format(JSON.stringify(results), options));
     process.stdout.write(renderReport(results));
     log('wrote bench/results.json');
   } finally {

@@ -64,6 +64,32 @@
       if (!response.ok) throw new Error(`raw ${kind}: HTTP ${response.status}`);
       previousMpid = answer.mpid;
       context = answer.context;
+      return answer;
+    };
+  }
+
+  /**
+   * The floor under a client that persists its answer: the raw fetch, then one
+   * readwrite IndexedDB transaction storing the answer (idsync-web writes the
+   * current user before a call resolves).
+   */
+  async function rawIdbCaller(baseUrl, deviceId, run) {
+    const open = indexedDB.open(`calls-${run}-raw`, 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('users', { keyPath: 'mpid' });
+    const db = await new Promise((resolve, reject) => {
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const fetchOnly = rawCaller(baseUrl, deviceId);
+    return async (kind) => {
+      const answer = await fetchOnly(kind);
+      const tx = db.transaction('users', 'readwrite');
+      tx.objectStore('users').put(answer);
+      await new Promise((resolve, reject) => {
+        tx.oncomplete = resolve;
+        tx.onerror = () => reject(tx.error);
+        tx.onabort = () => reject(tx.error);
+      });
     };
   }
 
@@ -118,6 +144,7 @@
       callers.idsync = idsyncCaller(client);
       callers.mparticle = mparticleCaller();
       callers.raw = rawCaller(baseUrl, `raw-${run}`);
+      callers.rawIdb = await rawIdbCaller(baseUrl, `raw-idb-${run}`, run);
     },
 
     async setupLocal({ run }) {

@@ -53,49 +53,83 @@
     return count;
   }
 
-  window.bench = {
-    /** Seeds N profiles, then times `perKind` calls of each kind, interleaved. */
-    async run({ n, perKind, run }) {
-      const resolverDb = `scale-${run}-${n}-resolver`;
-      const seedStart = performance.now();
-      const seeded = await seed(resolverDb, n);
-      const seedMs = performance.now() - seedStart;
-      const resolver = new IDSync.LocalResolver({ strategy: 'conversion', dbName: resolverDb });
-      const client = await IDSync.createIdentity({
-        backend: resolver,
-        dbName: `scale-${run}-${n}-client`,
-      });
-      const pick = (i) => Math.floor((((i * 7919) % 1000) / 1000) * n); // spread over the whole set
-      const kinds = {
+  const MPID_BASE = 1_000_000_000_000;
+  /** seeded profile index for call i, spread over the whole set */
+  const pick = (i, n) => Math.floor((((i * 7919) % 1000) / 1000) * n);
+
+  /** One client per size, each over its own seeded resolver database. */
+  async function seededClient(n, run) {
+    const resolverDb = `scale-${run}-${n}-resolver`;
+    const seedStart = performance.now();
+    const seeded = await seed(resolverDb, n);
+    const seedMs = performance.now() - seedStart;
+    const resolver = new IDSync.LocalResolver({ strategy: 'conversion', dbName: resolverDb });
+    const client = await IDSync.createIdentity({
+      backend: resolver,
+      dbName: `scale-${run}-${n}-client`,
+    });
+    const fresh = (i) => `new-${run}-${n}-${i}`;
+    return {
+      n,
+      resolver,
+      client,
+      seeded,
+      seedMs,
+      kinds: {
         'identify existing': (i) =>
-          client.identify({ userIdentities: { email: `seed-${pick(i)}@bench.test` } }),
+          client.identify({ userIdentities: { email: `seed-${pick(i, n)}@bench.test` } }),
         'identify new': (i) =>
-          client.identify({ userIdentities: { email: `new-${run}-${n}-${i}@bench.test` } }),
+          client.identify({ userIdentities: { email: `${fresh(i)}@bench.test` } }),
         'login existing': (i) =>
-          client.login({ userIdentities: { customerid: `seed-${pick(i + 500)}` } }),
-        'login new': (i) =>
-          client.login({ userIdentities: { customerid: `new-${run}-${n}-${i}` } }),
-      };
-      const names = Object.keys(kinds);
-      const samples = Object.fromEntries(names.map((name) => [name, []]));
-      const warmup = 3;
+          client.login({ userIdentities: { customerid: `seed-${pick(i + 500, n)}` } }),
+        'login new': (i) => client.login({ userIdentities: { customerid: fresh(i) } }),
+      },
+      expected: {
+        'identify existing': (i) => String(MPID_BASE + pick(i, n)),
+        'login existing': (i) => String(MPID_BASE + pick(i + 500, n)),
+      },
+    };
+  }
+
+  window.bench = {
+    /**
+     * Seeds every size first, then times the calls round-robin over sizes and
+     * kinds, so that background work (the database compacting after a big
+     * seed, other processes) falls on all sizes alike.
+     */
+    async run({ sizes, perKind, run, warmup = 3 }) {
+      const setups = [];
+      for (const n of sizes) setups.push(await seededClient(n, run));
+      const samples = Object.fromEntries(
+        sizes.map((n) => [n, Object.fromEntries(Object.keys(setups[0].kinds).map((k) => [k, []]))]),
+      );
       for (let i = 0; i < warmup + perKind; i++) {
-        for (const name of names) {
-          const start = performance.now();
-          const result = await kinds[name](i);
-          const ms = performance.now() - start;
-          if (
-            name.endsWith('existing') &&
-            result.mpid !== String(1_000_000_000_000 + pick(name.startsWith('login') ? i + 500 : i))
-          ) {
-            throw new Error(`${name}: expected a seeded profile, got ${result.mpid}`);
+        for (let s = 0; s < setups.length; s++) {
+          const setup = setups[(i + s) % setups.length];
+          for (const [name, call] of Object.entries(setup.kinds)) {
+            const start = performance.now();
+            const result = await call(i);
+            const ms = performance.now() - start;
+            const expected = setup.expected[name]?.(i);
+            if (expected !== undefined && result.mpid !== expected) {
+              throw new Error(
+                `${name} (${setup.n}): expected seeded ${expected}, got ${result.mpid}`,
+              );
+            }
+            if (i >= warmup) samples[setup.n][name].push(ms);
           }
-          if (i >= warmup) samples[name].push(ms);
         }
       }
-      const profiles = (await resolver.profiles()).length;
-      await client.close();
-      return { seeded, seedMs, profiles, samples };
+      const result = {};
+      for (const setup of setups) {
+        result[setup.n] = {
+          seeded: setup.seeded,
+          seedMs: setup.seedMs,
+          samples: samples[setup.n],
+        };
+        await setup.client.close();
+      }
+      return result;
     },
   };
 })();
