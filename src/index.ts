@@ -14,5 +14,5 @@ export type {
 } from './backends/local/profile-store';
 export { HttpBackend } from './backends/http/http-backend';
 export type { HttpBackendOptions } from './backends/http/http-backend';
-export { IDENTITY_RETRY, ALIAS_RETRY } from './backends/http/retry';
-export type { RetryPolicy } from './backends/http/retry';
+export { IDENTITY_RETRY, ALIAS_RETRY } from './retry';
+export type { RetryPolicy } from './retry';

@@ -205,8 +205,23 @@ export interface IdentityClient {
   logout(request?: IdentityRequest): Promise<IdentityResult>;
   /** changes the current user's identities; same MPID */
   modify(request: IdentityRequest): Promise<IdentityResult>;
+  /**
+   * The source's time as current user on this device: its first-seen to its
+   * last-seen (to now while it is the current user); scope 'mpid'.
+   */
   createAliasRequest(source: User, destination: User): AliasRequest;
+  /**
+   * Validates (bad_request / 400, nothing stored or sent), stores the request
+   * in the alias outbox, then sends it. Resolves `{ httpCode: 202 }` once
+   * accepted. A transient failure (network, timeout, 429, 5xx) rejects with
+   * that error but keeps the request queued: it is retried with backoff,
+   * across reloads, until accepted or refused for good.
+   */
   aliasUsers(request: AliasRequest): Promise<AliasResult>;
+  /** Alias requests stored and not yet accepted or refused (for tests and the demo). */
+  pendingAliasCount(): Promise<number>;
+  /** Tries every pending alias request now, backoff ignored; resolves when done. */
+  flushAliases(): Promise<void>;
   /** any user this client has seen */
   getUser(mpid: string): User | null;
   /** most recently seen first */

@@ -1,28 +1,45 @@
-import type { AliasRequest, AliasResult, IdentityBackend, User } from '../types';
-import { validateAliasRequest } from '../validation/alias';
-import { failWith } from '../validation/plain';
-import { callBackend } from './backend-call';
+import type { AliasRequest, User } from '../types';
+import { failWith, type Fail } from '../validation/plain';
 
-/** An alias request over the source user's time as current user on this device. */
-export function createAliasRequest(source: User, destination: User): AliasRequest {
+const badRequest: Fail = failWith('bad_request');
+
+/**
+ * An alias request over the source user's time as current user on this
+ * device: from its first-seen to its last-seen, or to `now` while it is still
+ * the current user (its lastSeen is only set when another user replaces it).
+ *
+ * Not clamped to the destination's first-seen: the source's data from before
+ * the destination existed is exactly what aliasing is for (the anonymous
+ * browsing before sign-up), and the service clamps to its retention window.
+ * Times are whole, non-negative ms with start ≤ end (a clock that went back
+ * cannot produce a request that validation refuses), so any two different
+ * users give a valid request.
+ */
+export function createAliasRequest(
+  source: User,
+  destination: User,
+  now: number,
+  sourceIsCurrent: boolean,
+): AliasRequest {
+  if (!isUserLike(source)) badRequest('source must be a User');
+  if (!isUserLike(destination)) badRequest('destination must be a User');
+  const startTime = wholeMs(Math.floor, source.firstSeen);
+  const endTime = wholeMs(Math.ceil, sourceIsCurrent ? now : source.lastSeen);
   return {
     sourceMpid: source.mpid,
     destinationMpid: destination.mpid,
-    startTime: source.firstSeen,
-    endTime: source.lastSeen,
+    startTime,
+    endTime: Math.max(startTime, endTime),
     scope: 'mpid',
   };
 }
 
-/**
- * Validates (an invalid request is the caller's 400: 'bad_request') and sends.
- * Kept apart from the client so that a retrying outbox can take its place.
- */
-export async function sendAliasRequest(
-  backend: IdentityBackend,
-  request: unknown,
-): Promise<AliasResult> {
-  const valid = validateAliasRequest(request, failWith('bad_request'));
-  await callBackend(() => backend.alias(valid));
-  return { httpCode: 202 };
+export function isUserLike(value: unknown): value is User {
+  return typeof value === 'object' && value !== null && typeof (value as User).mpid === 'string';
+}
+
+function wholeMs(round: (x: number) => number, value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value)
+    ? Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, round(value)))
+    : 0;
 }

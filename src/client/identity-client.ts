@@ -13,10 +13,12 @@ import type {
   UserChangeEvent,
 } from '../types';
 import type { ClientStore, StoreChange, UserRecord } from '../store/client-store';
+import { validateAliasRequest } from '../validation/alias';
 import { validateIdentities } from '../validation/identities';
 import { isMpid } from '../validation/mpid';
 import { failWith, isPlainObject, type Fail } from '../validation/plain';
-import { createAliasRequest, sendAliasRequest } from './alias';
+import { createAliasRequest, isUserLike } from './alias';
+import { createAliasOutbox } from './alias-outbox';
 import { callBackend } from './backend-call';
 import type { ClientOptions } from './options';
 import { validateIdentityRequest } from './requests';
@@ -62,6 +64,8 @@ export async function startIdentityClient(
   const identityQueue = createSerialQueue();
   const commitMutex = createSerialQueue();
   let closed = false;
+  // Alias requests wait in the store until the backend takes them (alias-outbox.ts).
+  const aliasOutbox = createAliasOutbox({ store, backend, logger, now, dbName: options.dbName });
 
   const ensureOpen = (): void => {
     if (closed) throw new IdentityError('closed', 'this identity client is closed');
@@ -253,11 +257,27 @@ export async function startIdentityClient(
     logout: (request?: IdentityRequest) =>
       identityCall('logout', request === undefined ? EMPTY_REQUEST : request),
     modify: (request: IdentityRequest) => modify(request),
-    createAliasRequest: (source: User, destination: User): AliasRequest =>
-      createAliasRequest(source, destination),
+    createAliasRequest(source: User, destination: User): AliasRequest {
+      // The latest record of each: a snapshot taken before a change of user
+      // still carries the lastSeen it had then.
+      const latest = (user: User): User => (isUserLike(user) && userOf(user.mpid)) || user;
+      const from = latest(source);
+      const isCurrent = isUserLike(from) && from.mpid === currentMpid;
+      return createAliasRequest(from, latest(destination), now(), isCurrent);
+    },
     async aliasUsers(request: AliasRequest): Promise<AliasResult> {
       ensureOpen();
-      return sendAliasRequest(backend, request);
+      // Invalid: the caller's 400, before anything is stored or sent.
+      const valid = validateAliasRequest(request, failWith('bad_request'));
+      return aliasOutbox.send(valid);
+    },
+    async pendingAliasCount(): Promise<number> {
+      ensureOpen();
+      return aliasOutbox.pendingCount();
+    },
+    async flushAliases(): Promise<void> {
+      ensureOpen();
+      return aliasOutbox.flush(true);
     },
     getUser: (mpid: string) => (typeof mpid === 'string' ? userOf(mpid) : null),
     getUsers(): User[] {
@@ -277,6 +297,7 @@ export async function startIdentityClient(
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      await aliasOutbox.close();
       // Let a commit in progress finish, then release the store; queued calls
       // find the client closed when their turn comes and reject with 'closed'.
       await commitMutex(() => store.close());
@@ -290,6 +311,8 @@ export async function startIdentityClient(
       logger.error('[idsync] identify on start-up failed; currentUser stays null', error);
     }
   }
+  // In the background: start-up waits for no alias send.
+  aliasOutbox.start();
   return client;
 }
 

@@ -1,4 +1,5 @@
 import type { AttributeValue, ConsentState, Identities } from '../types';
+import type { OutboxStore } from './outbox';
 
 /**
  * Where the client keeps its state. The client's rules never touch IndexedDB
@@ -29,7 +30,8 @@ export interface StoreChange {
   users?: UserRecord[];
 }
 
-export interface ClientStore {
+/** The alias outbox (see outbox.ts) lives in the same database as the users. */
+export interface ClientStore extends OutboxStore {
   readonly kind: 'indexeddb' | 'memory';
   /** Reads everything. Callable again at any time (a re-read after another tab wrote). */
   load(): Promise<StoredState>;

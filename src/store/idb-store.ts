@@ -2,12 +2,16 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from '
 import { IdentityError } from '../errors';
 import type { Logger } from '../types';
 import type { ClientStore, StoreChange, StoredState, UserRecord } from './client-store';
+import { createIdbOutbox } from './idb-outbox';
+import type { OutboxEntry } from './outbox';
 
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
-interface ClientDB extends DBSchema {
+export interface ClientDB extends DBSchema {
   meta: { key: 'deviceId' | 'currentMpid'; value: string | null };
   users: { key: string; value: UserRecord };
+  /** since version 2: alias requests not yet accepted */
+  outbox: { key: string; value: OutboxEntry };
 }
 
 /**
@@ -17,12 +21,14 @@ interface ClientDB extends DBSchema {
 export async function openIdbStore(dbName: string, logger: Logger): Promise<ClientStore> {
   const db: IDBPDatabase<ClientDB> = await openDB<ClientDB>(dbName, DB_VERSION, {
     upgrade(database, oldVersion) {
-      // One case per version, falling through: a database of any age walks up to the latest.
-      switch (oldVersion) {
-        case 0:
-          database.createObjectStore('meta');
-          database.createObjectStore('users', { keyPath: 'mpid' });
+      // One step per version, in order: a database of any age walks up to the
+      // latest. (Steps as `if`s: TS's noFallthroughCasesInSwitch forbids a
+      // falling-through switch.)
+      if (oldVersion < 1) {
+        database.createObjectStore('meta');
+        database.createObjectStore('users', { keyPath: 'mpid' });
       }
+      if (oldVersion < 2) database.createObjectStore('outbox', { keyPath: 'id' });
     },
     blocking() {
       // Another tab wants a newer version: step aside rather than hang it. Our
@@ -81,6 +87,7 @@ export async function openIdbStore(dbName: string, logger: Logger): Promise<Clie
     async close(): Promise<void> {
       db.close();
     },
+    ...createIdbOutbox(db, (what, cause) => storageError(what, dbName, cause)),
   };
 }
 

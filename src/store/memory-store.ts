@@ -6,6 +6,7 @@ import {
   type StoredState,
   type UserRecord,
 } from './client-store';
+import { createMemoryOutbox } from './outbox';
 
 /** A ClientStore that lives as long as the page. Copies in and out: callers never share its objects. */
 export function createMemoryStore(): ClientStore {
@@ -30,5 +31,6 @@ export function createMemoryStore(): ClientStore {
     async close(): Promise<void> {
       closed = true;
     },
+    ...createMemoryOutbox(() => closed),
   };
 }

@@ -3,6 +3,7 @@ import { normalizeOptions } from '../../src/client/options';
 import { startIdentityClient } from '../../src/client/identity-client';
 import { createMemoryStore } from '../../src/store/memory-store';
 import type { ClientStore, StoreChange } from '../../src/store/client-store';
+import type { OutboxEntry } from '../../src/store/outbox';
 import type { IdentityErrorCode } from '../../src/errors';
 import type { BackendRequest, IdentityClient } from '../../src/types';
 import {
@@ -152,6 +153,9 @@ function flakyStore(): ClientStore & { failing: boolean; commits: StoreChange[] 
     commits: [] as StoreChange[],
     load: () => inner.load(),
     close: () => inner.close(),
+    outboxAll: () => inner.outboxAll(),
+    outboxPut: (entry: OutboxEntry) => inner.outboxPut(entry),
+    outboxDelete: (id: string) => inner.outboxDelete(id),
     async commit(change: StoreChange) {
       if (store.failing) {
         throw new IdentityError('storage', 'disk full', {

@@ -1,5 +1,6 @@
 import { HttpBackend, type HttpBackendOptions } from '../../src/backends/http/http-backend';
 import { IdentityError } from '../../src/errors';
+import { IDENTITY_RETRY } from '../../src/retry';
 import { answer, json, ok, recordingSleep, request, scriptedFetch, type Reply } from './helpers';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -353,22 +354,22 @@ describe('retries', () => {
     expect(calls).toHaveLength(1);
   });
 
-  test('alias is more patient: 8 attempts, and it waits out a long Retry-After', async () => {
-    const { http, calls, delays } = backend([
-      json(429, {}, { 'Retry-After': '30' }),
-      json(503, {}),
-      answer(202, ''),
-    ]);
+  test('alias retries briefly, like an identity call: the outbox above it is the patient one', async () => {
+    const { http, calls, delays } = backend([json(503, {}), answer(202, '')]);
     const alias = { sourceMpid: '1', destinationMpid: '2', startTime: 1, endTime: 2 };
     expect(await http.alias(alias)).toEqual({ httpCode: 202 });
-    expect(calls).toHaveLength(3);
-    expect(delays).toEqual([30_000, 1000]);
+    expect(calls).toHaveLength(2);
+    expect(delays).toEqual([125]);
 
     const failing = backend([json(503, {})]);
     await failure(failing.http.alias(alias));
-    expect(failing.calls).toHaveLength(8);
-    // ceilings 1 s, 2 s, 4 s ... capped at 60 s; random() = 0.5
-    expect(failing.delays).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000]);
+    expect(failing.calls).toHaveLength(IDENTITY_RETRY.attempts);
+
+    // A Retry-After beyond the cap goes back to the caller (the outbox waits it out).
+    const limited = backend([json(429, {}, { 'Retry-After': '30' }), answer(202, '')]);
+    const error = await failure(limited.http.alias(alias));
+    expect(error).toMatchObject({ code: 'rate_limited', retryAfterMs: 30_000 });
+    expect(limited.calls).toHaveLength(1);
   });
 
   test('the retry option overrides fields; false means one try', async () => {

@@ -1,9 +1,4 @@
-import {
-  ALIAS_RETRY,
-  delayFor,
-  IDENTITY_RETRY,
-  resolvePolicy,
-} from '../../src/backends/http/retry';
+import { ALIAS_RETRY, delayFor, IDENTITY_RETRY, resolvePolicy } from '../../src/retry';
 import { IdentityError } from '../../src/errors';
 
 const server = new IdentityError('server', 'boom', { httpCode: 503 });

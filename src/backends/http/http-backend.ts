@@ -7,7 +7,7 @@ import type {
   IdentityBackend,
   ModifyRequest,
 } from '../../types';
-import { ALIAS_RETRY, delayFor, IDENTITY_RETRY, resolvePolicy, type RetryPolicy } from './retry';
+import { delayFor, IDENTITY_RETRY, resolvePolicy, type RetryPolicy } from '../../retry';
 import { aliasBody, errorForStatus, identityBody, modifyBody, parseIdentityAnswer } from './wire';
 
 export interface HttpBackendOptions {
@@ -18,7 +18,10 @@ export interface HttpBackendOptions {
   aliasUrl?: string;
   /** per try; default 10 000 */
   timeoutMs?: number;
-  /** fields override IDENTITY_RETRY (identity calls) and ALIAS_RETRY (alias); `false`: one try */
+  /**
+   * fields override IDENTITY_RETRY; `false`: one try. Alias sends use it too:
+   * the client's alias outbox adds the patience (ALIAS_RETRY) across reloads.
+   */
   retry?: Partial<RetryPolicy> | false;
   /** testing hook: replaces the global `fetch` */
   fetch?: typeof fetch;
@@ -42,7 +45,6 @@ export class HttpBackend implements IdentityBackend {
   private readonly apiKey: string;
   private readonly timeoutMs: number;
   private readonly identityRetry: RetryPolicy;
-  private readonly aliasRetry: RetryPolicy;
   private readonly fetchFn: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
@@ -80,7 +82,6 @@ export class HttpBackend implements IdentityBackend {
     this.apiKey = apiKey;
     this.timeoutMs = timeoutMs;
     this.identityRetry = resolvePolicy(IDENTITY_RETRY, options.retry);
-    this.aliasRetry = resolvePolicy(ALIAS_RETRY, options.retry);
     // Called through a wrapper, never stored bare: `window.fetch` throws
     // "Illegal invocation" when called with another `this`.
     this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
@@ -110,7 +111,9 @@ export class HttpBackend implements IdentityBackend {
 
   /**
    * Sent with `keepalive`, so that an alias requested while the page unloads
-   * still leaves; retried with the patient ALIAS_RETRY policy.
+   * still leaves. Retried like an identity call, briefly: the patient,
+   * persistent retrying is the client's alias outbox (ALIAS_RETRY), and two
+   * layers of long backoff would keep one send pending for minutes.
    */
   async alias(req: AliasRequest): Promise<{ httpCode: number }> {
     const url = `${this.aliasUrl}/identity/${encodeURIComponent(this.apiKey)}/Alias`;
@@ -147,17 +150,15 @@ export class HttpBackend implements IdentityBackend {
 
   /**
    * Tries until a 2xx, or until the policy gives up; the same request_id on
-   * every try. Only alias is `keepalive` (and patient): identity calls have a
-   * user waiting for them.
+   * every try. Only alias is `keepalive`: it may be sent while the page unloads.
    */
   private async send(
     url: string,
     body: unknown,
     headers: Record<string, string>,
-    isAlias = false,
+    keepalive = false,
   ): Promise<Answer> {
-    const policy = isAlias ? this.aliasRetry : this.identityRetry;
-    const keepalive = isAlias;
+    const policy = this.identityRetry;
     const json = JSON.stringify(body);
     for (let attempt = 1; ; attempt++) {
       try {

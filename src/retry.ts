@@ -1,4 +1,4 @@
-import { IdentityError, isTransient } from '../../errors';
+import { IdentityError, isTransient } from './errors';
 
 /**
  * How often and how patiently a request is tried again. One plain object, so
