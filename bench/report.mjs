@@ -59,7 +59,16 @@ function startupTable(s) {
     ['floor: raw IndexedDB open + one get', s.floor],
   ];
   return table(
-    ['', 'median', 'p10', 'p90', '× floor', 'of which bundle load + eval'],
+    [
+      '',
+      'median',
+      'p10',
+      'p90',
+      '× floor',
+      'of which: bundle load + eval',
+      'createIdentity alone',
+      '× floor',
+    ],
     rows.map(([name, row]) => [
       name,
       ms(row.median),
@@ -67,6 +76,8 @@ function startupTable(s) {
       ms(row.p90),
       `${(row.median / s.floor.median).toFixed(2)}×`,
       row.bundle ? ms(row.bundle.median) : '',
+      row.createIdentity ? ms(row.createIdentity.median) : '',
+      row.createIdentity ? `${(row.createIdentity.median / s.floor.median).toFixed(2)}×` : '',
     ]),
   );
 }

@@ -15,10 +15,10 @@ import { measureSizes } from './size.mjs';
 import { summary } from './stats.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const STARTUP_RUNS = 20;
-const CALLS_PER_KIND = 50;
+const STARTUP_RUNS = 40;
+const CALLS_PER_KIND = 100;
 const SCALE_SIZES = [1_000, 10_000, 100_000];
-const SCALE_CALLS = 30;
+const SCALE_CALLS = 50;
 /** heap after each total; the third point tells one-off warm-up (JIT, caches) from steady growth */
 const MEMORY_CALLS = [10, 1000, 3000];
 /** one name per run, so databases of an earlier run are never reused */
@@ -77,9 +77,11 @@ async function measureStartup(context, origin) {
   }
   await page.close();
   const result = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summary(v)]));
-  // Of which: fetching, parsing and running dist/idsync.iife.js.
-  result.warm.bundle = summary(bundle.warm);
-  result.cold.bundle = summary(bundle.cold);
+  // Of which: fetching, parsing and running dist/idsync.iife.js; the rest is createIdentity.
+  for (const name of ['warm', 'cold']) {
+    result[name].bundle = summary(bundle[name]);
+    result[name].createIdentity = summary(samples[name].map((total, i) => total - bundle[name][i]));
+  }
   return result;
 }
 
