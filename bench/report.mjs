@@ -1,7 +1,8 @@
 // results.json → the markdown tables printed by `npm run bench` (and pasted
 // into the README's Performance section), with the targets of issue #7.
 const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`;
-const ms = (value) => `${value.toFixed(2)} ms`;
+// (rounding first, so that a difference of -0.001 ms does not print as "-0.00")
+const ms = (value) => `${(Math.round(value * 100) / 100 || 0).toFixed(2)} ms`;
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 const signedKib = (bytes) => `${bytes >= 0 ? '+' : '−'}${(Math.abs(bytes) / 1024).toFixed(0)} KiB`;
 const count = (n) => Number(n).toLocaleString('en-US');
@@ -18,7 +19,8 @@ const CORE_TARGET_BYTES = 6 * 1024;
 /** The issue's targets, each with the measured value and whether it is met. */
 export function targets(results) {
   const core = results.sizes[CORE].gzip;
-  const warmRatio = results.startup.warm.median / results.startup.floor.median;
+  const { warm, floor, floorAfterBundle } = results.startup;
+  const warmRatio = warm.median / floor.median;
   const overhead = {};
   for (const [kind, row] of Object.entries(results.calls.http)) {
     overhead[kind] = row.idsync.median - row.raw.median;
@@ -33,6 +35,8 @@ export function targets(results) {
   return {
     coreGzip: { value: core, target: CORE_TARGET_BYTES, met: core <= CORE_TARGET_BYTES },
     warmStartupVsFloor: { value: warmRatio, target: 1.5, met: warmRatio <= 1.5 },
+    // the same with the bundle's load counted on both sides: what createIdentity itself adds
+    warmStartupVsFloorAfterBundle: { value: warm.median / floorAfterBundle.median, target: 1.5 },
     httpOverheadMs: {
       value: overhead,
       target: 1,
@@ -57,6 +61,7 @@ function startupTable(s) {
     ['warm (stored user)', s.warm],
     ['first visit (in-page resolver)', s.cold],
     ['floor: raw IndexedDB open + one get', s.floor],
+    ['floor after loading the bundle (not called)', s.floorAfterBundle],
   ];
   return table(
     [
@@ -138,7 +143,7 @@ function targetLines(t, scaleSizes) {
   const [smallest, largest] = [scaleSizes[0], scaleSizes[scaleSizes.length - 1]];
   return [
     `- core ≤ 6 KB min+gz: ${kb(t.coreGzip.value)}: ${verdict(t.coreGzip.met)}`,
-    `- warm start-up ≤ 1.5× the raw IndexedDB floor: ${t.warmStartupVsFloor.value.toFixed(2)}×: ${verdict(t.warmStartupVsFloor.met)}`,
+    `- warm start-up ≤ 1.5× the raw IndexedDB floor: ${t.warmStartupVsFloor.value.toFixed(2)}×: ${verdict(t.warmStartupVsFloor.met)} (${t.warmStartupVsFloorAfterBundle.value.toFixed(2)}× the floor after loading the same bundle)`,
     `- overhead over the raw HTTP round trip ≤ 1 ms: ${list(t.httpOverheadMs.value, ms)}: ${verdict(t.httpOverheadMs.met)}`,
     `- flat resolver cost (median at ${count(largest)} ÷ at ${count(smallest)} profiles ≤ 1.5): ${list(t.scaleRatio.value, (v) => `${v.toFixed(2)}×`)}: ${verdict(t.scaleRatio.met)}`,
   ].join('\n');
