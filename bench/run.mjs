@@ -33,7 +33,7 @@ const log = (line) => process.stderr.write(`${line}\n`);
 
 /** Network traffic the pages make, seen passively (nothing is intercepted). */
 function watchTraffic(context, identityHost) {
-  const traffic = { identity: 0, sink: 0, offLoopback: [] };
+  const traffic = { identity: 0, offLoopback: [] };
   context.on('request', (request) => {
     const url = new URL(request.url());
     if (url.protocol === 'data:' || url.protocol === 'blob:') return;
