@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { rollup } from 'rollup';
+import { minify } from 'terser';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const esm = resolve(root, 'dist/idsync.mjs');
@@ -67,6 +68,28 @@ export async function fileSize(path) {
   return { min: text.length, gzip: gzipSync(text, { level: 9 }).length };
 }
 
+/**
+ * The yardstick: the mParticle Web SDK's browser build as published on npm,
+ * `dist/mparticle.js` (the IIFE that defines `window.mParticle`; the package's
+ * other two files are its CommonJS and ESM builds). It ships unminified, so it
+ * is minified here with terser's defaults, as rollup's terser plugin does ours.
+ */
+export const MPARTICLE_BROWSER_BUILD = 'node_modules/@mparticle/web-sdk/dist/mparticle.js';
+
+export async function mparticleSize() {
+  const source = await readFile(resolve(root, MPARTICLE_BROWSER_BUILD), 'utf8');
+  const { version } = JSON.parse(
+    await readFile(resolve(root, 'node_modules/@mparticle/web-sdk/package.json'), 'utf8'),
+  );
+  const { code } = await minify(source);
+  return {
+    version,
+    raw: Buffer.byteLength(source),
+    min: Buffer.byteLength(code),
+    gzip: gzipSync(code, { level: 9 }).length,
+  };
+}
+
 export async function measureSizes() {
   const rows = {};
   for (const [name, names] of Object.entries(ENTRIES)) {
@@ -77,6 +100,12 @@ export async function measureSizes() {
     }
   }
   rows['IIFE (dist/idsync.iife.js)'] = await fileSize('dist/idsync.iife.js');
+  try {
+    const mp = await mparticleSize();
+    rows[`@mparticle/web-sdk ${mp.version} (mparticle.js, terser)`] = mp;
+  } catch (error) {
+    rows['@mparticle/web-sdk'] = { error: String(error.message ?? error).split('\n')[0] };
+  }
   return rows;
 }
 
@@ -86,8 +115,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const [name, row] of Object.entries(rows)) {
     console.log(
       row.error
-        ? `${name.padEnd(32)} ${row.error}`
-        : `${name.padEnd(32)} min ${kb(row.min).padStart(9)}   min+gz ${kb(row.gzip).padStart(9)}` +
+        ? `${name.padEnd(48)} ${row.error}`
+        : `${name.padEnd(48)} min ${kb(row.min).padStart(9)}   min+gz ${kb(row.gzip).padStart(9)}` +
             (row.lazyGzip ? `   + lazy ${kb(row.lazyGzip)} gz` : ''),
     );
   }
