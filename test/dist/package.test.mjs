@@ -48,3 +48,28 @@ test('the IIFE is self-contained and defines IDSync with the same exports', asyn
   const page = ['init', 'ready', 'identify', 'login', 'logout', 'modify', 'getClient'];
   assert.deepEqual(Object.keys(sandbox.IDSync).sort(), [...Object.keys(esm), ...page].sort());
 });
+
+// The chunks loaded on first use (alias outbox, attribute and consent rules)
+// must resolve from the published layout, in both module systems. Node has no
+// IndexedDB: the client runs on memory, the resolver with dbName: false.
+for (const kind of ['import', 'require']) {
+  test(`${kind}: the lazily loaded chunks resolve (alias, attributes, consent)`, async () => {
+    const file = resolve(root, pkg.exports['.'][kind]);
+    const api =
+      kind === 'import' ? await import(file) : createRequire(import.meta.url)(file);
+    const backend = new api.LocalResolver({ strategy: 'link', dbName: false });
+    const silent = { debug() {}, info() {}, warn() {}, error() {} };
+    const idsync = await api.createIdentity({ backend, storage: 'memory', logger: silent });
+    const anonymous = idsync.currentUser;
+    const { user } = await idsync.login({ userIdentities: { customerid: 'ABC123' } });
+    await user.setAttribute('plan', 'pro');
+    await user.setConsent({ ccpa: { data_sale_opt_out: { consented: false, timestamp: 1 } } });
+    assert.equal(idsync.currentUser.attributes.plan, 'pro');
+    await assert.rejects(user.setAttribute('__proto__', 1), { code: 'validation' });
+    const request = idsync.createAliasRequest(anonymous, idsync.currentUser);
+    assert.deepEqual(await idsync.aliasUsers(request), { httpCode: 202 });
+    assert.equal(await idsync.pendingAliasCount(), 0);
+    await idsync.close();
+    await backend.close();
+  });
+}
