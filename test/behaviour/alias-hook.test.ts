@@ -19,8 +19,8 @@ test('the onUserAlias hook sends anonymous → known aliases; the resolver appli
     generateMpid: () => String(1234 + 1111 * next++),
   });
   const hookErrors: unknown[] = [];
-  let idsync: IdentityClient | undefined;
-  idsync = await createIdentity({
+  // The hook refers to the client it belongs to, as README's recipe does.
+  const idsync: IdentityClient = await createIdentity({
     backend: resolver,
     dbName: 'readme-alias-hook',
     now,
@@ -28,7 +28,7 @@ test('the onUserAlias hook sends anonymous → known aliases; the resolver appli
     onUserAlias: async (previous, nextUser) => {
       if (previous.isLoggedIn || !nextUser.isLoggedIn) return;
       try {
-        await idsync!.aliasUsers(idsync!.createAliasRequest(previous, nextUser));
+        await idsync.aliasUsers(idsync.createAliasRequest(previous, nextUser));
       } catch (error) {
         if (error instanceof IdentityError) hookErrors.push(error);
       }
