@@ -5,18 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { chromiumPath } from '../test/browser/harness.mjs';
-
-/** The harness's flags (test/browser/harness.mjs), repeated: it does not export them. */
-const HARNESS_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+import { CHROMIUM_ARGS, chromiumPath } from '../test/browser/harness.mjs';
 
 const BENCH_ARGS = [
   // window.gc() for the memory measurement.
@@ -33,7 +22,7 @@ export async function launchBenchBrowser() {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath(),
     headless: true,
-    args: [...HARNESS_ARGS, ...BENCH_ARGS],
+    args: [...CHROMIUM_ARGS, ...BENCH_ARGS],
   });
   return {
     context,

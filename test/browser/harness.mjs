@@ -9,7 +9,8 @@ import { chromium } from 'playwright-core';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
-const CHROMIUM_ARGS = [
+/** The flags this sandbox needs (no sandbox as root, no background traffic); bench/ reuses them. */
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
