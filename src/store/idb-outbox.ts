@@ -14,33 +14,38 @@ export function createIdbOutbox(
   fallback: () => OutboxStore,
   storageError: (what: string, cause: unknown) => IdentityError,
 ): OutboxStore {
+  /** One operation: on the connection (its faults as 'storage'), or on memory after a fallback. */
+  const run = async <T>(
+    what: 'read' | 'write',
+    onDb: (db: IDBPDatabase<ClientDB>) => Promise<T>,
+    onMemory: (memory: OutboxStore) => Promise<T>,
+  ): Promise<T> => {
+    const db = await database();
+    if (db === null) return onMemory(fallback());
+    try {
+      return await onDb(db);
+    } catch (cause) {
+      throw storageError(what, cause);
+    }
+  };
   return {
-    async outboxAll() {
-      const db = await database();
-      if (db === null) return fallback().outboxAll();
-      try {
-        return (await db.getAll('outbox')).sort(byAge);
-      } catch (cause) {
-        throw storageError('read', cause);
-      }
-    },
-    async outboxPut(entry) {
-      const db = await database();
-      if (db === null) return fallback().outboxPut(entry);
-      try {
-        await db.put('outbox', entry);
-      } catch (cause) {
-        throw storageError('write', cause);
-      }
-    },
-    async outboxDelete(id) {
-      const db = await database();
-      if (db === null) return fallback().outboxDelete(id);
-      try {
-        await db.delete('outbox', id);
-      } catch (cause) {
-        throw storageError('write', cause);
-      }
-    },
+    outboxAll: () =>
+      run(
+        'read',
+        async (db) => (await db.getAll('outbox')).sort(byAge),
+        (memory) => memory.outboxAll(),
+      ),
+    outboxPut: (entry) =>
+      run(
+        'write',
+        async (db) => void (await db.put('outbox', entry)),
+        (memory) => memory.outboxPut(entry),
+      ),
+    outboxDelete: (id) =>
+      run(
+        'write',
+        (db) => db.delete('outbox', id),
+        (memory) => memory.outboxDelete(id),
+      ),
   };
 }
