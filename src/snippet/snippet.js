@@ -13,6 +13,8 @@
   var names = ['init', 'ready', 'identify', 'login', 'logout', 'modify'];
   var fail = function () {
     failure = new Error('IDSync: the bundle could not be loaded from ' + src);
+    // IdentityError does not exist yet; its code lets apps branch the same way.
+    failure.code = 'network';
     while (queue.length) queue.shift()[3](failure);
   };
   var record = function (name) {

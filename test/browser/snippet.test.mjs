@@ -140,6 +140,7 @@ test('a bundle that fails to load (404) rejects every queued call, and later one
   for (const entry of settled) {
     assert.equal(entry.ok, false, `${entry.name} should reject`);
     assert.equal(entry.message, 'IDSync: the bundle could not be loaded from /idsync.iife.js');
+    assert.equal(entry.code, 'network', 'the code an IdentityError for a failed fetch carries');
   }
   const late = await page.evaluate(() =>
     window.IDSync.identify().then(

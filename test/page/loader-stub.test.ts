@@ -120,6 +120,8 @@ describe('the loader snippet', () => {
       await expect(promise).rejects.toThrow(
         'IDSync: the bundle could not be loaded from /idsync.iife.js',
       );
+      // The same code an IdentityError for a failed fetch carries.
+      await expect(promise).rejects.toMatchObject({ code: 'network' });
     }
     await expect(stub.login!({ userIdentities: { customerid: 'C' } })).rejects.toThrow(
       'could not be loaded from /idsync.iife.js',
