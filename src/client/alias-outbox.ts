@@ -4,7 +4,7 @@ import type { OutboxEntry, OutboxStore } from '../store/outbox';
 import type { AliasRequest, AliasResult, IdentityBackend, Logger } from '../types';
 import { callBackend } from './backend-call';
 import { createSerialQueue } from './serial-queue';
-import { randomUuid } from './uuid';
+import { randomUuid } from '../uuid';
 import { validateAliasRequest } from '../validation/alias';
 import { failWith } from '../validation/plain';
 

@@ -26,7 +26,7 @@ import { createSerialQueue } from './serial-queue';
 import { connectTabs, type SyncedChange } from './tab-sync';
 import { createUser, type UpdateUser } from './user';
 import { applyIdentityChanges, mergeAttributes, mergeConsent, sameRecord } from './user-change';
-import { randomUuid } from './uuid';
+import { randomUuid } from '../uuid';
 
 type CallKind = 'identify' | 'login' | 'logout' | 'modify';
 type Listener = (event: UserChangeEvent) => void;

@@ -1,7 +1,7 @@
 import type { UserRecord } from '../store/client-store';
 import { isMpid } from '../validation/mpid';
 import { isPlainObject } from '../validation/plain';
-import { randomUuid } from './uuid';
+import { randomUuid } from '../uuid';
 
 /** What one tab committed, as the other tabs apply it. Plain data only. */
 export interface SyncedChange {

@@ -1,6 +1,6 @@
 import { createConsoleLogger } from '../../src/client/logger';
 import { createSerialQueue } from '../../src/client/serial-queue';
-import { randomUuid } from '../../src/client/uuid';
+import { randomUuid } from '../../src/uuid';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -1,4 +1,5 @@
 import { IdentityError } from '../../errors';
+import { randomUuid } from '../../uuid';
 import type {
   AliasRequest,
   BackendRequest,
@@ -105,7 +106,7 @@ export class HttpBackend implements IdentityBackend {
     const order = ++this.sentCount;
     this.environment = req.environment;
     const url = `${this.baseUrl}/${encodeURIComponent(mpid)}/modify`;
-    const answer = await this.send(url, modifyBody(req, uuid()), this.identityHeaders());
+    const answer = await this.send(url, modifyBody(req, randomUuid()), this.identityHeaders());
     return this.keepContext(order, parseIdentityAnswer(answer.status, answer.body, mpid));
   }
 
@@ -119,7 +120,7 @@ export class HttpBackend implements IdentityBackend {
     const url = `${this.aliasUrl}/identity/${encodeURIComponent(this.apiKey)}/Alias`;
     const body = aliasBody(req, {
       apiKey: this.apiKey,
-      requestId: uuid(),
+      requestId: randomUuid(),
       environment: this.environment,
       deviceId: this.deviceId,
     });
@@ -131,7 +132,7 @@ export class HttpBackend implements IdentityBackend {
     const order = ++this.sentCount;
     this.environment = req.environment;
     this.deviceId = req.knownIdentities.device_application_stamp ?? this.deviceId;
-    const body = identityBody(req, uuid(), this.context);
+    const body = identityBody(req, randomUuid(), this.context);
     const answer = await this.send(`${this.baseUrl}/${path}`, body, this.identityHeaders());
     return this.keepContext(order, parseIdentityAnswer(answer.status, answer.body));
   }
@@ -228,15 +229,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** A v4 UUID; `randomUUID` exists only in secure contexts, `getRandomValues` everywhere. */
-function uuid(): string {
-  const c = globalThis.crypto;
-  if (typeof c.randomUUID === 'function') return c.randomUUID();
-  const b = c.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

@@ -1,4 +1,4 @@
-/** A random v4 UUID: the device id. `crypto.randomUUID` needs a secure context, hence the fallback. */
+/** A random v4 UUID (device ids, request ids, outbox entries). `crypto.randomUUID` needs a secure context, hence the fallback. */
 export function randomUuid(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   const bytes = crypto.getRandomValues(new Uint8Array(16));
