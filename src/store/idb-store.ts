@@ -188,7 +188,8 @@ function withTimeout(opening: Promise<Database>, ms: number): Promise<Database> 
   return Promise.race([opening, timeout]).finally(() => clearTimeout(timer));
 }
 
-function errorName(cause: unknown): string {
+/** The DOMException's name (QuotaExceededError, SecurityError...), for log and error messages. */
+export function errorName(cause: unknown): string {
   return cause instanceof Error || cause instanceof DOMException ? cause.name : 'Error';
 }
 

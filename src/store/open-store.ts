@@ -1,9 +1,7 @@
 import type { Logger } from '../types';
 import type { ClientStore } from './client-store';
-import { openIdbStore } from './idb-store';
+import { errorName, openIdbStore } from './idb-store';
 import { createMemoryStore } from './memory-store';
-
-export { DEFAULT_OPEN_TIMEOUT_MS } from './idb-store';
 
 export interface OpenStoreOptions {
   storage: 'indexeddb' | 'memory';
@@ -29,16 +27,12 @@ export async function openClientStore(options: OpenStoreOptions): Promise<Client
     // Some sandboxes throw on the mere read of `indexedDB` (a SecurityError).
     idb = typeof indexedDB === 'undefined' ? undefined : indexedDB;
   } catch (error) {
-    return fallBack(`indexedDB threw: ${nameOf(error)}`);
+    return fallBack(`indexedDB threw: ${errorName(error)}`);
   }
   if (idb === undefined || idb === null) return fallBack('no indexedDB');
   try {
     return await openIdbStore(dbName, logger, options.openTimeoutMs);
   } catch (error) {
-    return fallBack(`open failed: ${nameOf(error)}`);
+    return fallBack(`open failed: ${errorName(error)}`);
   }
-}
-
-function nameOf(error: unknown): string {
-  return error instanceof Error || error instanceof DOMException ? error.name : 'error';
 }
