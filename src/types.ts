@@ -140,7 +140,8 @@ export interface IdentityBackend {
 
 /* --------------------------------------------------------------- resolver */
 
-export type Strategy = 'conversion' | 'link' | 'isolation' | 'best-match';
+/** A strategy's name: one per file in backends/local/strategies, listed in its registry.ts. */
+export type Strategy = import('./backends/local/strategies/registry').StrategyName;
 
 /** One user record of the (reference) identity service. */
 export interface Profile {
