@@ -1,6 +1,6 @@
 /**
  * The public types of idsync-web. They are the documentation of the API
- * (see ../shared/spec/API.md): every name here is exported from the package.
+ * (the rules behind them: docs/): every name here is exported from the package.
  */
 import type { IdentityType } from './identity-types';
 
