@@ -1,6 +1,14 @@
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
+import replace from '@rollup/plugin-replace';
+import { readFileSync } from 'node:fs';
+
+// src/version.ts: the SDK version sent as client_sdk.sdk_version is package.json's.
+// Runs after TypeScript, on the emitted JavaScript, where `declare const` is gone.
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+const sdkVersion = () =>
+  replace({ preventAssignment: true, values: { __SDK_VERSION__: JSON.stringify(version) } });
 
 // One TypeScript pass per output kind; the library bundles keep `idb` external
 // (it is the one runtime dependency), the IIFE inlines it for a <script> tag.
@@ -51,7 +59,7 @@ export default [
         exports: 'named',
       },
     ],
-    plugins: [ts(true)],
+    plugins: [ts(true), sdkVersion()],
   },
   {
     // The script-tag bundle: the library plus the page singleton that takes
@@ -65,7 +73,7 @@ export default [
       exports: 'named',
       inlineDynamicImports: true,
     },
-    plugins: [nodeResolve({ browser: true }), ts(false), terser()],
+    plugins: [nodeResolve({ browser: true }), ts(false), sdkVersion(), terser()],
   },
   {
     // The loader snippet, ES5, minified as-is (it is its own IIFE).
@@ -87,6 +95,7 @@ export default [
         outDir: 'dist',
         sourceMap: false,
       }),
+      sdkVersion(),
     ],
   },
 ];

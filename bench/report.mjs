@@ -1,5 +1,5 @@
 // results.json → the markdown tables printed by `npm run bench` (and pasted
-// into the README's Performance section), with the targets of issue #7.
+// into the README's Performance section), with the performance targets.
 const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`;
 // (rounding first, so that a difference of -0.001 ms does not print as "-0.00")
 const ms = (value) => `${(Math.round(value * 100) / 100 || 0).toFixed(2)} ms`;
@@ -16,7 +16,7 @@ function table(header, rows) {
 export const CORE = 'core (createIdentity + idb)';
 const CORE_TARGET_BYTES = 6 * 1024;
 
-/** The issue's targets, each with the measured value and whether it is met. */
+/** The performance targets, each with the measured value and whether it is met. */
 export function targets(results) {
   const core = results.sizes[CORE].gzip;
   const { warm, floor, floorAfterBundle } = results.startup;

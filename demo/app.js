@@ -1,11 +1,11 @@
 // The demo page: forms that drive two simulated devices through the public API
 // of idsync-web (window.IDSync only), live panels that show what the client and
-// the resolver hold, and a player that replays the tables of IDSYNC.md.
+// the resolver hold, and a player that replays the tables of docs/strategies.md.
 import { checkStep } from './check.js';
 import { describeError, el, formatTime, show } from './dom.js';
 import { createLog } from './log.js';
 import { logEntries, profileCards, scenarioRows, userView } from './panels.js';
-import { SCENARIOS, STRATEGIES, devicesFor, tableMpids } from './scenarios.js';
+import { SCENARIOS, devicesFor, tableMpids } from './scenarios.js';
 import { DAY_MS, closeWorld, deleteDatabases, openWorld, worldNames } from './world.js';
 
 const $ = (id) => document.getElementById(id);
@@ -15,6 +15,11 @@ const DB_PREFIX = 'idsync-demo-';
 const FALLBACK_TYPES = ['customerid', 'email', 'other', 'mobile_number', 'ios_idfv', 'roku_aid'];
 
 /* ------------------------------------------------------------- settings */
+
+/** The strategies the bundle registers (none when it did not load: the banner says why). */
+function strategyChoices() {
+  return window.IDSync?.listStrategies?.() ?? [];
+}
 
 // What survives a reload besides the databases; read back field by field,
 // because localStorage is just another input.
@@ -35,7 +40,9 @@ function loadSettings() {
     return result;
   }
   if (!saved || typeof saved !== 'object') return result;
-  if (STRATEGIES.some(({ id }) => id === saved.strategy)) result.strategy = saved.strategy;
+  if (strategyChoices().some(({ name }) => name === saved.strategy)) {
+    result.strategy = saved.strategy;
+  }
   if (saved.mode === 'local' || saved.mode === 'http') result.mode = saved.mode;
   if (typeof saved.http?.baseUrl === 'string') result.http.baseUrl = saved.http.baseUrl;
   if (typeof saved.http?.apiKey === 'string') result.http.apiKey = saved.http.apiKey;
@@ -270,7 +277,7 @@ async function identityCall(call) {
     return `feed: landed on profile ${profile.mpid}`;
   }
   const device = currentDevice();
-  // A logout carries device ids only (IDSYNC.md): the login fields stay typed for the next login.
+  // A logout carries device ids only (docs/strategies.md): the login fields stay typed for the next login.
   const deviceTypes = new Set(window.IDSync.DEVICE_ID_TYPES ?? []);
   const sent = call === 'logout' ? pickTypes(typed, (type) => deviceTypes.has(type)) : typed;
   const left = Object.keys(typed).filter((type) => !(type in sent));
@@ -433,7 +440,7 @@ async function observe(world, step) {
 }
 
 async function playNextStep(play) {
-  const step = SCENARIOS[play.strategy].steps[play.results.length];
+  const step = SCENARIOS[play.strategy]?.steps[play.results.length];
   if (!step) return false;
   if (step.device) state.deviceIndex = step.device - 1;
   const result = { status: 'running' };
@@ -452,7 +459,7 @@ async function playNextStep(play) {
 
 /** `all`: the whole table on fresh databases; otherwise the next step (starting one if needed). */
 async function playScenario(all) {
-  if (state.busy || bundleProblem() || !isLocal()) return;
+  if (state.busy || bundleProblem() || !isLocal() || !SCENARIOS[settings.strategy]) return;
   const previous = state.play;
   const resumable =
     !all &&
@@ -545,7 +552,7 @@ function renderControls() {
   $('reset').disabled = state.busy;
   for (const radio of document.querySelectorAll('input[name=mode]')) radio.disabled = state.busy;
   $('http-settings').querySelector('button').disabled = state.busy;
-  const canPlay = !state.busy && !bundleProblem() && local;
+  const canPlay = !state.busy && !bundleProblem() && local && Boolean(SCENARIOS[settings.strategy]);
   $('play').disabled = !canPlay;
   $('next-step').disabled = !canPlay;
   $('play').title = local ? '' : 'Scenarios run on the in-page resolver';
@@ -659,18 +666,26 @@ function renderOutbox(outbox) {
 
 function renderScenario() {
   const scenario = SCENARIOS[settings.strategy];
+  const summary = $('scenario-summary');
+  if (!scenario) {
+    $('scenario-title').textContent = 'Scenario';
+    show($('scenario').tBodies[0], []);
+    Object.assign(summary.dataset, { kind: '', state: 'idle' });
+    summary.textContent =
+      'docs/strategies.md has no table for this strategy: try it with the forms.';
+    return;
+  }
   const play = state.play?.strategy === settings.strategy ? state.play : null;
   const devices = devicesFor(settings.strategy);
   $('scenario-title').textContent = `Scenario: ${scenario.title}`;
   show($('scenario').tBodies[0], scenarioRows(scenario.steps, devices, play?.results ?? []));
 
-  const summary = $('scenario-summary');
   const done = play?.results.filter((r) => r.status !== 'running') ?? [];
   if (!play) {
     summary.dataset.kind = '';
     summary.dataset.state = 'idle';
     summary.textContent = isLocal()
-      ? 'Replays the table of IDSYNC.md on fresh databases, MPIDs 1234, 2345, … in order of creation as the tables name them.'
+      ? 'Replays the table of docs/strategies.md on fresh databases, MPIDs 1234, 2345, … in order of creation as the tables name them.'
       : 'Scenarios run on the in-page resolver: switch the backend to play one.';
     return;
   }
@@ -693,8 +708,8 @@ function wire() {
   const strategy = $('strategy');
   show(
     strategy,
-    STRATEGIES.map(({ id, label }) =>
-      el('option', { value: id, selected: id === settings.strategy }, label),
+    strategyChoices().map(({ name, label }) =>
+      el('option', { value: name, selected: name === settings.strategy }, label),
     ),
   );
   strategy.addEventListener('change', async () => {

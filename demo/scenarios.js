@@ -1,28 +1,40 @@
-// The scenario tables of IDSYNC.md as data, so the player can replay them and
-// check every row. Expectations name only what the tables state; the device's
-// own `device_application_stamp` is never part of an expected identity set.
+// The scenario tables of docs/strategies.md as data, so the player can replay
+// them and check every row. Expectations name only what the tables state; the
+// device's own `device_application_stamp` is never part of an expected identity
+// set. The list of strategies comes from the bundle (IDSync.listStrategies());
+// a strategy without a table here is still offered, with the forms only.
 
-export const STRATEGIES = [
-  { id: 'conversion', label: 'Profile conversion' },
-  { id: 'link', label: 'Profile link' },
-  { id: 'isolation', label: 'Profile isolation' },
-  { id: 'best-match', label: 'Best match' },
-];
-
-/** Best match's example priority (IDSYNC.md, "Best match" and "Limits"). */
-export const BEST_MATCH_PRIORITY = ['email', 'ios_idfv', 'android_uuid'];
-
-/**
+/*
  * The two simulated devices of the tables. Each has its own IndexedDB and its
- * own platform id; under best match the second device is an Android phone.
+ * own platform id; the best-match table's second device is an Android phone.
  */
+const IPHONE = {
+  key: 'device-1',
+  label: 'Device 1',
+  kind: 'iPhone',
+  deviceIds: { ios_idfv: '9876' },
+};
+const ROKU_DEVICE = {
+  key: 'device-2',
+  label: 'Device 2',
+  kind: 'Roku',
+  deviceIds: { roku_aid: '8765' },
+};
+const ANDROID_DEVICE = {
+  key: 'device-2',
+  label: 'Device 2',
+  kind: 'Android',
+  deviceIds: { android_uuid: '8765' },
+};
+
+/** The devices of a strategy's table (an iPhone and a Roku where it has none). */
 export function devicesFor(strategy) {
-  return [
-    { key: 'device-1', label: 'Device 1', kind: 'iPhone', deviceIds: { ios_idfv: '9876' } },
-    strategy === 'best-match'
-      ? { key: 'device-2', label: 'Device 2', kind: 'Android', deviceIds: { android_uuid: '8765' } }
-      : { key: 'device-2', label: 'Device 2', kind: 'Roku', deviceIds: { roku_aid: '8765' } },
-  ];
+  return SCENARIOS[strategy]?.devices ?? [IPHONE, ROKU_DEVICE];
+}
+
+/** The identity priority a strategy's table assumes, or undefined for the resolver's default. */
+export function priorityFor(strategy) {
+  return SCENARIOS[strategy]?.priority;
 }
 
 /** MPIDs in order of creation, as the tables name them: 1234, 2345, 3456, ... */
@@ -364,11 +376,18 @@ const bestMatch = [
 ];
 
 export const SCENARIOS = {
-  conversion: { title: 'Profile conversion', steps: conversion },
-  link: { title: 'Profile link', steps: link },
-  isolation: { title: 'Profile isolation (the seed scenario)', steps: isolation },
+  conversion: { title: 'Profile conversion', steps: conversion, devices: [IPHONE, ROKU_DEVICE] },
+  link: { title: 'Profile link', steps: link, devices: [IPHONE, ROKU_DEVICE] },
+  isolation: {
+    title: 'Profile isolation (the seed scenario)',
+    steps: isolation,
+    devices: [IPHONE, ROKU_DEVICE],
+  },
   'best-match': {
-    title: 'Best match (with the second device of "Limits")',
+    title: 'Best match (with a second, Android device)',
     steps: bestMatch,
+    devices: [IPHONE, ANDROID_DEVICE],
+    // The table's example priority: Email > IDFV > Android ID.
+    priority: ['email', 'ios_idfv', 'android_uuid'],
   },
 };

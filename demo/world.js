@@ -1,7 +1,7 @@
 // A "world" is one resolver (or HTTP server) and the two simulated devices
 // talking to it, with one simulated clock. The page swaps whole worlds when the
 // strategy or backend changes, or when a scenario is played on fresh databases.
-import { BEST_MATCH_PRIORITY, devicesFor } from './scenarios.js';
+import { devicesFor, priorityFor } from './scenarios.js';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -69,11 +69,12 @@ export async function openWorld(options) {
   const now = () => Date.now() + world.offsetMs;
   world.now = now;
   if (mode === 'local') {
+    const priority = priorityFor(strategy);
     world.resolver = new IDSync.LocalResolver({
       strategy,
       dbName: names.resolver,
       now,
-      ...(strategy === 'best-match' ? { priority: BEST_MATCH_PRIORITY } : {}),
+      ...(priority ? { priority } : {}),
       ...(generateMpid ? { generateMpid } : {}),
     });
   }

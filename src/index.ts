@@ -5,6 +5,8 @@ export type * from './types';
 export { createIdentity } from './client/create-identity';
 export { LocalResolver } from './backends/local/local-resolver';
 export type { LocalResolverOptions } from './backends/local/local-resolver';
+export { listStrategies } from './backends/local/strategies/lookup';
+export type { StrategyInfo } from './backends/local/strategies/lookup';
 export { MemoryProfileStore } from './backends/local/memory-profile-store';
 export type {
   PendingAlias,

@@ -1,6 +1,6 @@
 /**
  * The public types of idsync-web. They are the documentation of the API
- * (see ../shared/spec/API.md): every name here is exported from the package.
+ * (the rules behind them: docs/): every name here is exported from the package.
  */
 import type { IdentityType } from './identity-types';
 
@@ -140,7 +140,8 @@ export interface IdentityBackend {
 
 /* --------------------------------------------------------------- resolver */
 
-export type Strategy = 'conversion' | 'link' | 'isolation' | 'best-match';
+/** A strategy's name: one per file in backends/local/strategies, listed in its registry.ts. */
+export type Strategy = import('./backends/local/strategies/registry').StrategyName;
 
 /** One user record of the (reference) identity service. */
 export interface Profile {

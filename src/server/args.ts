@@ -1,4 +1,9 @@
 import { parseArgs } from 'node:util';
+import {
+  DEFAULT_STRATEGY,
+  isStrategyName,
+  strategyNames,
+} from '../backends/local/strategies/lookup';
 import type { Strategy } from '../types';
 
 export interface ServerArgs {
@@ -26,7 +31,7 @@ idsync-web's reference resolver. Base URL: http://<host>:<port>/v1
 
   --port N             port to listen on (default 8787; 0 picks a free one)
   --host HOST          address to bind (default 127.0.0.1)
-  --strategy S         conversion | link | isolation | best-match (default conversion)
+  --strategy S         ${strategyNames().join(' | ')} (default ${DEFAULT_STRATEGY})
   --api-key KEY        require x-mp-key: KEY (and KEY in the alias path)
   --data FILE          keep profiles in FILE (JSON, written atomically); default: memory
   --alias-delay-ms N   delay before an accepted alias applies (default 24 h)
@@ -36,8 +41,6 @@ idsync-web's reference resolver. Base URL: http://<host>:<port>/v1
   --quiet              no per-request log lines
   --help               this text
 `;
-
-const STRATEGIES: readonly Strategy[] = ['conversion', 'link', 'isolation', 'best-match'];
 
 /** Parses the command line; throws an Error whose message says what is wrong. */
 export function parseServerArgs(argv: string[]): ServerArgs {
@@ -59,9 +62,9 @@ export function parseServerArgs(argv: string[]): ServerArgs {
       help: { type: 'boolean' },
     },
   });
-  const strategy = values.strategy ?? 'conversion';
-  if (!(STRATEGIES as readonly string[]).includes(strategy)) {
-    throw new Error(`--strategy must be one of ${STRATEGIES.join(', ')}`);
+  const strategy = values.strategy ?? DEFAULT_STRATEGY;
+  if (!isStrategyName(strategy)) {
+    throw new Error(`--strategy must be one of ${strategyNames().join(', ')}`);
   }
   const port = integer(values.port ?? '8787', '--port');
   if (port > 65535) throw new Error('--port must be from 0 to 65535');
@@ -70,7 +73,7 @@ export function parseServerArgs(argv: string[]): ServerArgs {
   const args: ServerArgs = {
     port,
     host: values.host ?? '127.0.0.1',
-    strategy: strategy as Strategy,
+    strategy,
     failRate,
     latencyMs: integer(values['latency-ms'] ?? '0', '--latency-ms'),
     faultsApi: values['faults-api'] ?? false,

@@ -36,7 +36,7 @@ export function validateConsentDecision(
 
 /**
  * Validates a whole consent state and returns a copy built from validated own
- * keys only. GDPR purposes are trimmed and lower-cased (IDSYNC.md "Limits");
+ * keys only. GDPR purposes are trimmed and lower-cased (docs/limits.md);
  * two purposes that normalise to the same name are ambiguous and rejected.
  */
 export function validateConsentState(value: unknown, field: string, fail: Fail): ConsentState {

@@ -1,4 +1,4 @@
-/** The service's documented limits (IDSYNC.md "Limits"), enforced as validation errors. */
+/** The service's documented limits (docs/limits.md), enforced as validation errors. */
 export const MAX_ATTRIBUTES = 100;
 export const MAX_ATTRIBUTE_KEY_LENGTH = 256;
 export const MAX_ATTRIBUTE_STRING_LENGTH = 4096;

@@ -23,7 +23,7 @@ async function setup(strategy: Strategy) {
   return { clock, resolver, client };
 }
 
-describe('profile link (IDSYNC.md): alias the anonymous profile to the new known one', () => {
+describe('profile link (docs/aliasing.md): alias the anonymous profile to the new known one', () => {
   test('nothing moves before 24 h; after, exactly the activity in range, once', async () => {
     const { clock, resolver, client } = await setup('link');
     const t0 = clock.now();

@@ -1,5 +1,5 @@
 /**
- * The scenario tables of IDSYNC.md, replayed step by step through the public
+ * The scenario tables of docs/strategies.md, replayed step by step through the public
  * API: two clients ("devices", each its own dbName) sharing one resolver.
  * MPIDs are made deterministic (1234, 2345, ...) so the tables read as written.
  */
@@ -52,7 +52,7 @@ async function closeAll(...clients: IdentityClient[]) {
 }
 
 describe('profile isolation (the seed scenario)', () => {
-  test('replays the table of IDSYNC.md step by step', async () => {
+  test('replays the table of docs/strategies.md step by step', async () => {
     const { resolver, phone, roku } = await setup('isolation');
 
     // 1. first launch

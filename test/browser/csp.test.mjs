@@ -75,7 +75,7 @@ async function runScenario(page) {
   }));
 }
 
-/** IDSYNC.md, profile isolation: the results of steps 1-8. */
+/** docs/strategies.md, profile isolation: the results of steps 1-8. */
 function assertIsolation({ steps, profiles }) {
   const mpids = steps.map((s) => [s.step, s.mpid]);
   assert.deepEqual(mpids, [

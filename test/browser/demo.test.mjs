@@ -76,6 +76,25 @@ test('the page loads the bundle with a plain script tag and starts on the in-pag
   await context.close();
 });
 
+test('the strategy picker lists the strategies the bundle registers', async () => {
+  const { context, page, errors } = await openDemo();
+  const registered = await page.evaluate(() =>
+    window.IDSync.listStrategies().map(({ name, label }) => ({ name, label })),
+  );
+  assert.deepEqual(
+    registered.map(({ name }) => name),
+    ['conversion', 'link', 'isolation', 'best-match'],
+  );
+  const options = await page.$$eval('#strategy option', (nodes) =>
+    nodes.map((node) => ({ name: node.value, label: node.textContent })),
+  );
+  assert.deepEqual(options, registered);
+  // The HTTP switch says how to start the server it needs.
+  assert.match(await page.locator('#http-settings .hint').textContent(), /npm run server/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('playing the isolation scenario by clicking shows every step matching', async () => {
   const { context, page, errors } = await openDemo();
   const rows = await playByClicking(page, 'isolation');
@@ -237,7 +256,7 @@ test('the demo server serves demo/ at / and dist/ at /dist/, and nothing else', 
   assert.equal((await fetch(server.url, { method: 'POST' })).status, 405);
 });
 
-/** The local IDSync server of the HTTP issue (built by `npm run test:browser`), on a free port. */
+/** The local IDSync server (dist/server.mjs, built by `npm run test:browser`), on a free port. */
 async function startIdsyncServer(args) {
   const cli = join(REPO_ROOT, 'dist/server.mjs');
   assert.ok(existsSync(cli), 'dist/server.mjs is missing: run npm run build');

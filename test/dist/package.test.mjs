@@ -2,7 +2,7 @@
 // the exports map resolves for import and require, the types exist, and the
 // IIFE defines the global IDSync with the same exports.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
@@ -44,7 +44,7 @@ test('the IIFE is self-contained and defines IDSync with the same exports', asyn
   sandbox.window = sandbox;
   vm.runInNewContext(code, sandbox);
   const esm = await import(resolve(root, pkg.exports['.'].import));
-  // Every export of the package, plus the page's one client (script tag only, issue #8).
+  // Every export of the package, plus the page's one client (script tag only).
   const page = ['init', 'ready', 'identify', 'login', 'logout', 'modify', 'getClient'];
   assert.deepEqual(Object.keys(sandbox.IDSync).sort(), [...Object.keys(esm), ...page].sort());
 });
@@ -73,3 +73,33 @@ for (const kind of ['import', 'require']) {
     await backend.close();
   });
 }
+
+// The SDK version is package.json's, written in at build time (rollup.config.js).
+test('the built HttpBackend sends package.json version as client_sdk.sdk_version', async () => {
+  const esm = await import(resolve(root, pkg.exports['.'].import));
+  const bodies = [];
+  const fetch = async (_url, init) => {
+    bodies.push(JSON.parse(init.body));
+    return new Response(JSON.stringify({ mpid: '5', is_logged_in: false }), { status: 200 });
+  };
+  const backend = new esm.HttpBackend({ baseUrl: 'https://id.test/v1', apiKey: 'k', fetch });
+  const request = { knownIdentities: {}, previousMpid: null, environment: 'production', requestTimestampMs: 1 };
+  assert.equal((await backend.identify(request)).mpid, '5');
+  assert.equal(bodies[0].client_sdk.sdk_version, pkg.version);
+  for (const file of [pkg.exports['./iife'], 'dist/server.mjs']) {
+    const code = readFileSync(resolve(root, file), 'utf8');
+    assert.doesNotMatch(code, /__SDK_VERSION__/, `${file} has no unreplaced version token`);
+  }
+});
+
+// The server's half of the IDSync v1 codec (src/idsync-v1/server.ts) reads
+// request bodies: Node only, never in what a browser loads.
+test('the browser outputs carry no server-side codec', () => {
+  const chunks = readdirSync(resolve(root, 'dist/chunks')).map((name) => `dist/chunks/${name}`);
+  for (const file of [pkg.exports['./iife'], pkg.exports['.'].import, ...chunks]) {
+    if (file.endsWith('.map')) continue;
+    const code = readFileSync(resolve(root, file), 'utf8');
+    assert.doesNotMatch(code, /must be a JSON object|known_identities\./, file);
+  }
+  assert.match(readFileSync(resolve(root, 'dist/server.mjs'), 'utf8'), /must be a JSON object/);
+});

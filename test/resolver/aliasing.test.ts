@@ -1,4 +1,4 @@
-/** IDSYNC.md "Aliasing": validation, 202 + delay, what moves, retention clamp, 403. */
+/** docs/aliasing.md: validation, 202 + delay, what moves, retention clamp, 403. */
 import type { LocalResolver } from '../../src';
 import type { AliasRequest } from '../../src/types';
 import { CID, DAY, HOUR, IDFV, makeResolver, req, STORE_KINDS, type Clock } from './helpers';

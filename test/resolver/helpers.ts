@@ -8,7 +8,7 @@ export const START = Date.UTC(2026, 0, 1);
 export const HOUR = 60 * 60 * 1000;
 export const DAY = 24 * HOUR;
 
-/** MPIDs 1234, 2345, 3456, ... in order of creation, like the tables of IDSYNC.md. */
+/** MPIDs 1234, 2345, 3456, ... in order of creation, like the tables of docs/strategies.md. */
 export function mpidSequence(): () => string {
   let i = 0;
   return () => {

@@ -1,4 +1,4 @@
-/** Edge cases of the matching rules (IDSYNC.md 1-6) and of modify, over both stores. */
+/** Edge cases of the matching rules (docs/strategies.md, rules 1-6) and of modify, over both stores. */
 import type { LocalResolver } from '../../src';
 import {
   change,

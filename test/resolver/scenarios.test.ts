@@ -1,5 +1,5 @@
 /**
- * The scenario tables of IDSYNC.md, replayed step by step directly against
+ * The scenario tables of docs/strategies.md, replayed step by step directly against
  * the resolver, over both stores. Each step advances the clock by a minute.
  */
 import type { LocalResolver } from '../../src';
@@ -18,7 +18,7 @@ import {
 
 const MINUTE = 60_000;
 
-describe.each(STORE_KINDS)('IDSYNC.md scenarios over %s', (kind) => {
+describe.each(STORE_KINDS)('docs/strategies.md scenarios over %s', (kind) => {
   let resolver: LocalResolver;
   let clock: Clock;
   const setup = (strategy: 'conversion' | 'link' | 'isolation') => {

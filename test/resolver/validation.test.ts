@@ -138,7 +138,7 @@ describe('request validation', () => {
 describe('options', () => {
   test('defaults by strategy', () => {
     const conversion = normaliseResolverConfig({});
-    expect(conversion.strategy).toBe('conversion');
+    expect(conversion.strategy.name).toBe('conversion');
     expect([...conversion.loginIds]).toEqual(['customerid', 'email']);
     expect([...conversion.uniqueIds]).toEqual(['customerid', 'email']);
     const best = normaliseResolverConfig({ strategy: 'best-match' });

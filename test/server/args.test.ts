@@ -1,5 +1,6 @@
 /** @jest-environment node */
-import { parseServerArgs } from '../../src/server/args';
+import { listStrategies } from '../../src';
+import { parseServerArgs, USAGE } from '../../src/server/args';
 
 test('defaults: port 8787 on 127.0.0.1, conversion, memory, no faults', () => {
   expect(parseServerArgs([])).toEqual({
@@ -64,4 +65,16 @@ test.each([
   [['positional'], /positional|argument/i],
 ])('%j is refused with a message', (argv, message) => {
   expect(() => parseServerArgs(argv)).toThrow(message);
+});
+
+test('--strategy takes every registered strategy, and the usage text lists them', () => {
+  const names = listStrategies().map(({ name }) => name);
+  expect(names).toEqual(['conversion', 'link', 'isolation', 'best-match']);
+  for (const name of names) expect(parseServerArgs(['--strategy', name]).strategy).toBe(name);
+  expect(USAGE).toContain(
+    '--strategy S         conversion | link | isolation | best-match (default conversion)',
+  );
+  expect(() => parseServerArgs(['--strategy', 'magic'])).toThrow(
+    '--strategy must be one of conversion, link, isolation, best-match',
+  );
 });

@@ -1,6 +1,6 @@
 /** @jest-environment node */
 /**
- * The profile isolation scenario of IDSYNC.md, replayed twice: once against
+ * The profile isolation scenario of docs/strategies.md, replayed twice: once against
  * the in-page LocalResolver, once through HttpBackend → the local server →
  * its own LocalResolver. Both must end with the same profiles.
  */
@@ -86,7 +86,7 @@ test('isolation through HttpBackend ends with the same profiles as in the page',
   expect(overHttp).toEqual(direct);
   const profiles = byMpid(await remote.local.profiles());
   expect(profiles).toEqual(byMpid(await inPage.local.profiles()));
-  // and what IDSYNC.md says they are
+  // and what docs/strategies.md says they are
   expect(profiles.map((p) => [p.mpid, p.isKnown, p.identities])).toEqual([
     ['1234', false, { ios_idfv: IDFV }],
     ['2345', true, { customerid: CID, email: JEKYLL, ios_idfv: IDFV, roku_aid: ROKU }],

@@ -9,7 +9,13 @@ import type {
   ModifyRequest,
 } from '../../types';
 import { delayFor, IDENTITY_RETRY, resolvePolicy, type RetryPolicy } from '../../retry';
-import { aliasBody, errorForStatus, identityBody, modifyBody, parseIdentityAnswer } from './wire';
+import {
+  aliasBody,
+  errorForStatus,
+  identityBody,
+  modifyBody,
+  parseIdentityAnswer,
+} from '../../idsync-v1/client';
 
 export interface HttpBackendOptions {
   /** where the IDSync v1 endpoints live, e.g. `https://identity.example.com/v1` */

@@ -97,7 +97,7 @@ export class LocalResolver implements IdentityBackend {
   }
 
   get strategy(): Strategy {
-    return this.config.strategy;
+    return this.config.strategy.name;
   }
 
   private get store(): ProfileStore {

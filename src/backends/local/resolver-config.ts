@@ -1,8 +1,8 @@
 import { IdentityError } from '../../errors';
 import { IDENTITY_TYPES, isDeviceIdType, isIdentityType } from '../../identity-types';
 import type { IdentityType, Strategy } from '../../types';
-
-const STRATEGIES: readonly Strategy[] = ['conversion', 'link', 'isolation', 'best-match'];
+import { DEFAULT_STRATEGY, findStrategy, strategyNames } from './strategies/lookup';
+import type { RegisteredStrategy } from './strategies/registry';
 
 /** Device ids in the order they identify a device best (the web's own stamp first). */
 const DEVICE_PRIORITY: readonly IdentityType[] = [
@@ -32,7 +32,7 @@ export interface ResolverConfigOptions {
 
 /** Resolver options, checked and completed once, so the decision core never re-checks them. */
 export interface ResolverConfig {
-  readonly strategy: Strategy;
+  readonly strategy: RegisteredStrategy;
   readonly loginIds: ReadonlySet<IdentityType>;
   readonly uniqueIds: ReadonlySet<IdentityType>;
   /** every identity type, exactly once */
@@ -58,12 +58,14 @@ function typeList(value: unknown, name: string, allowDeviceIds: boolean): Identi
 }
 
 export function normaliseResolverConfig(options: ResolverConfigOptions): ResolverConfig {
-  const strategy = options.strategy ?? 'conversion';
-  if (!STRATEGIES.includes(strategy)) invalid(`unknown strategy ${JSON.stringify(strategy)}`);
-  // Best match has no notion of a known user, so nothing logs in and nothing is unique.
-  const defaults: IdentityType[] = strategy === 'best-match' ? [] : ['customerid', 'email'];
-  const loginIds = typeList(options.loginIds ?? defaults, 'loginIds', false);
-  const uniqueIds = typeList(options.uniqueIds ?? defaults, 'uniqueIds', false);
+  const strategy = findStrategy(options.strategy ?? DEFAULT_STRATEGY);
+  if (!strategy) {
+    invalid(
+      `unknown strategy ${JSON.stringify(options.strategy)}; one of ${strategyNames().join(', ')}`,
+    );
+  }
+  const loginIds = typeList(options.loginIds ?? strategy.defaultLoginIds, 'loginIds', false);
+  const uniqueIds = typeList(options.uniqueIds ?? strategy.defaultUniqueIds, 'uniqueIds', false);
   const listed = typeList(options.priority ?? DEFAULT_PRIORITY, 'priority', true);
   // Unlisted types go last rather than nowhere: no identity is silently unmatchable.
   const priority = [...listed, ...DEFAULT_PRIORITY.filter((type) => !listed.includes(type))];

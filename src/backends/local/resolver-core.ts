@@ -1,8 +1,10 @@
 /**
- * The resolver's decisions (IDSYNC.md "Matching rules" and "Aliasing"), free
- * of storage and clock: each function reads through a `ProfileLookup`, works
- * on copies, and returns the profiles to write. The in-page LocalResolver and
- * the Node server run exactly this code over their own stores.
+ * The resolver's decisions (docs/strategies.md, docs/aliasing.md), free of
+ * storage and clock: each function reads through a `ProfileLookup`, works on
+ * copies, and returns the profiles to write. What differs between strategies
+ * is asked of the configured strategy object (./strategies); the rest is the
+ * same for all. The in-page LocalResolver and the Node server run exactly
+ * this code over their own stores.
  */
 import { IdentityError } from '../../errors';
 import { isIdentityType } from '../../identity-types';
@@ -20,6 +22,7 @@ import { isMpid } from '../../validation/mpid';
 import { failWith, isPlainObject, safeKeys, type Fail } from '../../validation/plain';
 import type { ProfileLookup, ProfileWrites } from './profile-store';
 import type { ResolverConfig } from './resolver-config';
+import type { Matcher } from './strategies/strategy';
 
 /** What a decision may know of the world besides the store. */
 export interface DecisionContext {
@@ -231,8 +234,8 @@ function draftOver(lookup: ProfileLookup, config: ResolverConfig, ctx: DecisionC
         if (!steal && config.loginIds.has(type) && others.some((p) => p.isKnown)) return;
         for (const other of others) draft.take(other, type, value);
       }
-      // Only best match keeps several values of a type; elsewhere the new value replaces the old.
-      const keep = config.strategy === 'best-match' ? valuesOf(profile, type) : [];
+      // Where a profile keeps one value per type, the new value replaces the old.
+      const keep = config.strategy.severalValuesPerType ? valuesOf(profile, type) : [];
       setValues(profile, type, [...keep, value]);
       refreshKnown(profile, config);
       draft.touch(profile);
@@ -262,9 +265,30 @@ async function firstMatch(
   return null;
 }
 
+/** The lookups a strategy may make, over this decision's draft. */
+function matcherOver(draft: Draft, config: ResolverConfig): Matcher {
+  const keep = (identities: Identities, login: boolean): Identities => {
+    const out: Identities = {};
+    for (const [type, value] of Object.entries(identities) as [IdentityType, string][]) {
+      if (config.loginIds.has(type) === login) out[type] = value;
+    }
+    return out;
+  };
+  return {
+    firstMatch: (identities, accept) => firstMatch(draft, config, identities, accept),
+    byMpid: (mpid) => draft.byMpid(mpid),
+    loginIds: (identities) => keep(identities, true),
+    withoutLoginIds: (identities) => keep(identities, false),
+  };
+}
+
 /* ------------------------------------------------------------- decisions */
 
-/** Which profile answers an identity call (or a feed), and what it writes. */
+/**
+ * Which profile answers an identity call (or a feed), and what it writes:
+ * the strategy picks the profile (or none: a new one is made), then the
+ * request's identities are added to it (rule 6).
+ */
 export async function resolveRequest(
   kind: ResolveKind,
   input: ResolveInput,
@@ -273,30 +297,13 @@ export async function resolveRequest(
   ctx: DecisionContext,
 ): Promise<Decision<Profile>> {
   const draft = draftOver(lookup, config, ctx);
+  const match = matcherOver(draft, config);
   const { strategy } = config;
-  let identities = input.knownIdentities;
-  let chosen: Profile | null;
-
-  if (strategy === 'best-match') {
-    chosen = await firstMatch(draft, config, identities, () => true);
-  } else {
-    if (kind === 'logout') identities = withoutLoginIds(identities, config);
-    const loginIds = config.priority.filter(
-      (type) => config.loginIds.has(type) && identities[type] !== undefined,
-    );
-    if (loginIds.length > 0) {
-      chosen = await firstMatch(draft, config, pick(identities, loginIds), (p) => p.isKnown);
-      if (!chosen && strategy === 'conversion' && kind !== 'feed' && input.previousMpid) {
-        // Rule 3: a new known user on an anonymous profile converts it in place.
-        const previous = await draft.byMpid(input.previousMpid);
-        if (previous && !previous.isKnown) chosen = previous;
-      }
-    } else if (kind === 'logout' && strategy === 'link') {
-      chosen = null; // under profile link every logout starts a new anonymous profile
-    } else {
-      chosen = await firstMatch(draft, config, identities, (p) => !p.isKnown);
-    }
-  }
+  const request = { kind, identities: input.knownIdentities, previousMpid: input.previousMpid };
+  const { profile: chosen, identities } =
+    kind === 'logout'
+      ? await strategy.logout(request, match)
+      : { profile: await strategy.choose(request, match), identities: request.identities };
 
   const profile = chosen ?? (await draft.create());
   for (const type of config.priority) {
@@ -308,24 +315,11 @@ export async function resolveRequest(
   return { result: profile, writes: draft.writes() };
 }
 
-function withoutLoginIds(identities: Identities, config: ResolverConfig): Identities {
-  const out: Identities = {};
-  for (const [type, value] of Object.entries(identities) as [IdentityType, string][]) {
-    if (!config.loginIds.has(type)) out[type] = value;
-  }
-  return out;
-}
-
-function pick(identities: Identities, types: IdentityType[]): Identities {
-  const out: Identities = {};
-  for (const type of types) out[type] = identities[type];
-  return out;
-}
-
 /**
  * modify: change one profile's identities; a unique value taken is removed
- * elsewhere. `oldValue` only matters under best match (which value of several
- * to replace); elsewhere a type holds one value and `newValue` replaces it.
+ * elsewhere. `oldValue` only matters where the strategy keeps several values
+ * per type (which one to replace); elsewhere a type holds one value and
+ * `newValue` replaces it.
  */
 export async function resolveModify(
   mpid: string,
@@ -338,20 +332,8 @@ export async function resolveModify(
   const profile = await draft.byMpid(mpid);
   if (!profile) badRequest(`mpid ${mpid} does not exist`);
   for (const { identityType: type, oldValue, newValue } of changes) {
-    if (config.strategy === 'best-match') {
-      // Several values per type: the old value is replaced where it is stored.
-      const values = valuesOf(profile, type);
-      const at = oldValue === null ? -1 : values.indexOf(oldValue);
-      if (newValue === null) {
-        if (at >= 0) values.splice(at, 1);
-        else if (oldValue === null) values.length = 0;
-      } else if (!values.includes(newValue)) {
-        if (at >= 0) values[at] = newValue;
-        else values.push(newValue);
-      } else if (at >= 0 && oldValue !== newValue) {
-        values.splice(at, 1);
-      }
-      setValues(profile, type, values);
+    if (config.strategy.severalValuesPerType) {
+      setValues(profile, type, replaceValue(valuesOf(profile, type), oldValue, newValue));
       if (newValue !== null) await takeFromOthers(draft, config, profile, type, newValue);
     } else if (newValue === null) {
       delete profile.identities[type];
@@ -362,6 +344,25 @@ export async function resolveModify(
   }
   draft.touch(profile);
   return { result: profile, writes: draft.writes() };
+}
+
+/**
+ * One change among several values of a type: `oldValue` is replaced where it
+ * is stored (or removed, for a null `newValue`); an `oldValue` the profile
+ * does not hold adds `newValue`; null for both clears the type.
+ */
+function replaceValue(values: string[], oldValue: string | null, newValue: string | null) {
+  const at = oldValue === null ? -1 : values.indexOf(oldValue);
+  if (newValue === null) {
+    if (at >= 0) values.splice(at, 1);
+    else if (oldValue === null) values.length = 0;
+  } else if (!values.includes(newValue)) {
+    if (at >= 0) values[at] = newValue;
+    else values.push(newValue);
+  } else if (at >= 0 && oldValue !== newValue) {
+    values.splice(at, 1);
+  }
+  return values;
 }
 
 async function takeFromOthers(
@@ -379,9 +380,9 @@ async function takeFromOthers(
 
 /* -------------------------------------------------------------- aliasing */
 
-/** Strategies under which aliasing is provisioned (IDSYNC.md "Aliasing"). */
+/** Whether the strategy provisions aliasing (docs/aliasing.md). */
 export function aliasAllowed(config: ResolverConfig): boolean {
-  return config.strategy === 'conversion' || config.strategy === 'link';
+  return config.strategy.aliasing;
 }
 
 /**

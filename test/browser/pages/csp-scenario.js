@@ -1,5 +1,5 @@
 /* global IDSync */
-// The profile-isolation scenario of IDSYNC.md, driven through the loader
+// The profile-isolation scenario of docs/strategies.md, driven through the loader
 // snippet's stub and then the real global, on a page whose CSP allows no
 // inline script and no eval. Results go to window.scenario for the test.
 (function () {

@@ -1,10 +1,11 @@
 /**
- * The IDSync v1 wire format, both ways, as pure functions: BackendRequest /
- * ModifyRequest / AliasRequest → JSON bodies, and JSON answers → BackendResponse
- * or IdentityError. No I/O here, so every mapping is testable on its own.
+ * The client's half of the IDSync v1 codec (docs/wire-format.md): request
+ * objects → JSON bodies, and JSON answers → BackendResponse or IdentityError.
+ * Pure functions, no I/O. The server's half (./server.ts) reads what these
+ * write and writes what these read; it is a separate module so that the
+ * browser bundle carries only this one.
  */
-import { IdentityError } from '../../errors';
-import { isIdentityType } from '../../identity-types';
+import { IdentityError } from '../errors';
 import type {
   AliasRequest,
   BackendRequest,
@@ -12,11 +13,12 @@ import type {
   Environment,
   Identities,
   ModifyRequest,
-} from '../../types';
+} from '../types';
+import { isMpid } from '../validation/mpid';
+import { isPlainObject } from '../validation/plain';
+import { CLIENT_SDK, wireIdentityType } from './common';
 
-export const SDK_VERSION = '0.1.0';
-
-const CLIENT_SDK = { platform: 'web', sdk_vendor: 'idsync-web', sdk_version: SDK_VERSION };
+/* ------------------------------------------------------ requests (encode) */
 
 /** Body of identify / login / logout. */
 export function identityBody(req: BackendRequest, requestId: string, context: string | null) {
@@ -50,7 +52,7 @@ export interface AliasEnvelope {
   apiKey: string;
   requestId: string;
   environment: Environment;
-  /** the device id of the last identity request, when there was one */
+  /** this device's id (`device_application_stamp`), when known */
   deviceId: string | undefined;
 }
 
@@ -73,28 +75,25 @@ export function aliasBody(req: AliasRequest, envelope: AliasEnvelope) {
   };
 }
 
-const MPID_SHAPE = /^-?\d{1,20}$/;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/* ------------------------------------------------------- answers (decode) */
 
 /**
  * A 2xx answer of identify/login/logout (or modify, with `sentMpid`) as a
- * BackendResponse. An answer without a usable `mpid` is a fault of the
- * service, never a user: it throws `server` (httpCode kept, so it is not retried).
+ * BackendResponse. An answer without a valid MPID (validation/mpid.ts: the
+ * same rule every other path applies) is a fault of the service, never a
+ * user: it throws `server` (httpCode kept, so it is not retried).
  * Modify answers carry only `change_results` in IDSync v1: there the MPID is
  * the one sent and `isLoggedIn` is `false` unless the service adds the fields
- * (the local server does).
+ * (our server does).
  */
 export function parseIdentityAnswer(
   httpCode: number,
   body: unknown,
   sentMpid?: string,
 ): BackendResponse {
-  const answer = isRecord(body) ? body : undefined;
+  const answer = isPlainObject(body) ? body : undefined;
   const mpid = answer?.mpid ?? sentMpid;
-  if (answer === undefined || typeof mpid !== 'string' || !MPID_SHAPE.test(mpid)) {
+  if (answer === undefined || !isMpid(mpid)) {
     throw new IdentityError('server', `IDSync answered ${httpCode} without a valid mpid`, {
       httpCode,
     });
@@ -112,24 +111,30 @@ export function parseIdentityAnswer(
   return response;
 }
 
-/** Only known identity types with string values: the rest of the map is ignored. */
+/**
+ * Known identity types with non-empty string values; the rest of the map is
+ * ignored rather than refused, since a service may know types we do not.
+ */
 function matchedIdentities(value: unknown): Identities {
   const out: Identities = {};
-  if (!isRecord(value)) return out;
+  if (!isPlainObject(value)) return out;
   for (const key of Object.keys(value)) {
+    const type = wireIdentityType(key);
     const v = value[key];
-    if (isIdentityType(key) && typeof v === 'string' && v !== '') out[key] = v;
+    if (type !== undefined && typeof v === 'string' && v !== '') out[type] = v;
   }
   return out;
 }
 
+/* -------------------------------------------------------- errors (decode) */
+
 /** The messages of an IDSync error body, `errors` or `Errors`, each `{ code, message }`. */
 export function errorMessages(body: unknown): string[] {
-  if (!isRecord(body)) return [];
+  if (!isPlainObject(body)) return [];
   const list = Array.isArray(body.errors) ? body.errors : body.Errors;
   if (!Array.isArray(list)) return [];
   return list.flatMap((entry: unknown) => {
-    if (!isRecord(entry)) return [];
+    if (!isPlainObject(entry)) return [];
     const message = entry.message ?? entry.Message;
     const code = entry.code ?? entry.Code;
     if (typeof message !== 'string') return typeof code === 'string' ? [code] : [];

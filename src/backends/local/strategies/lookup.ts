@@ -1,0 +1,29 @@
+/** What the rest of the package reads of the strategy registry (./registry.ts). */
+import { REGISTERED_STRATEGIES, type RegisteredStrategy, type StrategyName } from './registry';
+
+export const DEFAULT_STRATEGY: StrategyName = 'conversion';
+
+/** Every strategy name, in the registry's order. */
+export function strategyNames(): StrategyName[] {
+  return REGISTERED_STRATEGIES.map((strategy) => strategy.name);
+}
+
+export function findStrategy(name: unknown): RegisteredStrategy | undefined {
+  return REGISTERED_STRATEGIES.find((strategy) => strategy.name === name);
+}
+
+export function isStrategyName(name: unknown): name is StrategyName {
+  return findStrategy(name) !== undefined;
+}
+
+/** A strategy as the package's users see it: its name, how to show it, whether it aliases. */
+export interface StrategyInfo {
+  readonly name: StrategyName;
+  readonly label: string;
+  readonly aliasing: boolean;
+}
+
+/** The registered strategies, for pickers and docs (the demo builds its menu from it). */
+export function listStrategies(): StrategyInfo[] {
+  return REGISTERED_STRATEGIES.map(({ name, label, aliasing }) => ({ name, label, aliasing }));
+}
