@@ -1,0 +1,154 @@
+import { IdentityError } from '../errors';
+import { failWith, type Fail } from '../validation/plain';
+import { candidateDomains, domainCovers, isHostOnlyHost } from './domain';
+import {
+  encodeCookieValue,
+  findIdentityCookie,
+  type CookieDecodeResult,
+  type CookieRefreshBody,
+  type IdentityCookieState,
+} from './format';
+import { checkSecureRules, cookieString, normaliseCookieOptions } from './options';
+
+/** What the cookie code needs of `document`: a seam so that tests can hand in a fake jar. */
+export interface CookieDocument {
+  cookie: string;
+}
+
+/** What it needs of `location`. */
+export interface CookiePage {
+  readonly hostname: string;
+  readonly protocol: string;
+  readonly href: string;
+}
+
+/** The identity cookie of one page, its options checked and its domain found once. */
+export interface IdentityCookie {
+  readonly name: string;
+  /** the Domain attribute used; null = host-only */
+  readonly domain: string | null;
+  readonly secure: boolean;
+  /** absolute; null when no refreshUrl is set */
+  readonly refreshUrl: string | null;
+  /** null when there is no cookie; otherwise the state, or why it cannot be used */
+  read(): CookieDecodeResult | null;
+  /** Writes the state; false when the browser did not keep it (cookies blocked, Secure on http...). */
+  write(state: IdentityCookieState): boolean;
+  /** Deletes the cookie, the host-only one as well as the domain one. */
+  clear(): void;
+  /**
+   * POSTs the state to refreshUrl (keepalive, so a page being left still
+   * sends it). Rejects with IdentityError 'network' or 'server' (with the
+   * status) for the caller to log; resolves at once when no refreshUrl is set.
+   */
+  refresh(state: IdentityCookieState): Promise<void>;
+}
+
+const fail: Fail = failWith('validation');
+
+/**
+ * Checks `options` (IdentityError 'validation' naming the field), finds the
+ * cookie's domain, and returns the page's identity cookie. Call once, at
+ * start-up: with domain 'auto' it writes and deletes a short-lived probe
+ * cookie per candidate domain.
+ */
+export function openIdentityCookie(
+  options: unknown,
+  doc: CookieDocument = document,
+  page: CookiePage = location,
+  send: typeof fetch = (...args) => fetch(...args),
+): IdentityCookie {
+  const normalised = normaliseCookieOptions(options, fail);
+  const { name, refreshUrl } = normalised;
+  const secure = normalised.secure ?? page.protocol === 'https:';
+  checkSecureRules(normalised, secure, fail);
+  const hostname = page.hostname.toLowerCase();
+  // Writes a cookie of these options under another name (the probe) or value.
+  const set = (cookieName: string, value: string, d: string | null, maxAge?: number) => {
+    doc.cookie = cookieString({ ...normalised, name: cookieName }, value, d, secure, maxAge);
+  };
+  const has = (pair: string) => `; ${doc.cookie};`.includes(`; ${pair};`);
+  let domain = normalised.domain;
+  if (domain !== null && !domainCovers(domain, hostname)) {
+    fail(`cookie.domain "${domain}" does not cover this page's host "${hostname}"`);
+  }
+  if (isHostOnlyHost(hostname) || name.startsWith('__Host-')) domain = null;
+  else domain ??= probeDomain(hostname, `${name}.probe`, set, has);
+  const url = refreshUrl === null ? null : siteUrl(refreshUrl, page, domain ?? hostname);
+  return {
+    name,
+    domain,
+    secure,
+    refreshUrl: url,
+    read: () => findIdentityCookie(doc.cookie, name),
+    write(state) {
+      const value = encodeCookieValue(state, fail);
+      set(name, value, domain);
+      return has(`${name}=${value}`);
+    },
+    clear() {
+      set(name, '', domain, 0);
+      if (domain !== null) set(name, '', null, 0);
+    },
+    async refresh(state) {
+      if (url === null) return;
+      encodeCookieValue(state, fail);
+      await postState(send, url, { ...state, domain });
+    },
+  };
+}
+
+/** refreshUrl, absolute; the cookie must be sent to it, so it is on the cookie's domain. */
+function siteUrl(refreshUrl: string, page: CookiePage, site: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(refreshUrl, page.href);
+  } catch {
+    // reported below
+  }
+  if (url && /^https?:$/.test(url.protocol) && domainCovers(site, url.hostname)) return url.href;
+  fail(`cookie.refreshUrl "${refreshUrl}" must be an http(s) URL of this site`);
+}
+
+async function postState(send: typeof fetch, url: string, body: CookieRefreshBody) {
+  let response: Response;
+  try {
+    response = await send(url, {
+      method: 'POST',
+      keepalive: true,
+      // credentials: a refreshUrl on a sibling origin (with CORS) must see and set the cookie too
+      credentials: 'include',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  } catch (cause) {
+    throw new IdentityError('network', 'cookie refresh failed', { cause });
+  }
+  if (!response.ok) {
+    throw new IdentityError('server', `cookie refresh answered ${response.status}`, {
+      httpCode: response.status,
+    });
+  }
+}
+
+/**
+ * The shortest suffix of the host that takes a cookie (a public suffix does
+ * not), or null (host-only) when none does.
+ */
+function probeDomain(
+  hostname: string,
+  probe: string,
+  set: (cookieName: string, value: string, domain: string | null, maxAge?: number) => void,
+  has: (pair: string) => boolean,
+): string | null {
+  const value = Math.random().toString(36).slice(2);
+  for (const domain of candidateDomains(hostname)) {
+    // Short-lived, in case the page is closed between the write and the delete.
+    set(probe, value, domain, 10);
+    if (has(`${probe}=${value}`)) {
+      set(probe, '', domain, 0);
+      return domain;
+    }
+  }
+  return null;
+}
