@@ -1,6 +1,6 @@
 import { IdentityError } from '../errors';
 import { failWith, type Fail } from '../validation/plain';
-import { candidateDomains, domainCovers, isHostOnlyHost } from './domain';
+import { domainCovers, isHostOnlyHost } from './domain';
 import {
   encodeCookieValue,
   findIdentityCookie,
@@ -37,9 +37,10 @@ export interface IdentityCookie {
   /** Deletes the cookie, the host-only one as well as the domain one. */
   clear(): void;
   /**
-   * POSTs the state to refreshUrl (keepalive, so a page being left still
-   * sends it). Rejects with IdentityError 'network' or 'server' (with the
-   * status) for the caller to log; resolves at once when no refreshUrl is set.
+   * POSTs the state and the domain to refreshUrl (keepalive, so a page being
+   * left still sends it). Rejects with IdentityError 'server' (with the
+   * status) or fetch's own error, for the caller to log; resolves at once
+   * when no refreshUrl is set.
    */
   refresh(state: IdentityCookieState): Promise<void>;
 }
@@ -63,18 +64,17 @@ export function openIdentityCookie(
   const secure = normalised.secure ?? page.protocol === 'https:';
   checkSecureRules(normalised, secure, fail);
   const hostname = page.hostname.toLowerCase();
-  // Writes a cookie of these options under another name (the probe) or value.
-  const set = (cookieName: string, value: string, d: string | null, maxAge?: number) => {
-    doc.cookie = cookieString({ ...normalised, name: cookieName }, value, d, secure, maxAge);
+  const set = (value: string, d: string | null, maxAge?: number, cookieName = name) => {
+    doc.cookie = cookieString(normalised, value, d, secure, maxAge, cookieName);
   };
   const has = (pair: string) => `; ${doc.cookie};`.includes(`; ${pair};`);
   let domain = normalised.domain;
-  if (domain !== null && !domainCovers(domain, hostname)) {
+  if (domain && !domainCovers(domain, hostname)) {
     fail(`cookie.domain "${domain}" does not cover this page's host "${hostname}"`);
   }
-  if (isHostOnlyHost(hostname) || name.startsWith('__Host-')) domain = null;
+  if (isHostOnlyHost(hostname)) domain = null;
   else domain ??= probeDomain(hostname, `${name}.probe`, set, has);
-  const url = refreshUrl === null ? null : siteUrl(refreshUrl, page, domain ?? hostname);
+  const url = refreshUrl && siteUrl(refreshUrl, page, domain ?? hostname);
   return {
     name,
     domain,
@@ -83,17 +83,26 @@ export function openIdentityCookie(
     read: () => findIdentityCookie(doc.cookie, name),
     write(state) {
       const value = encodeCookieValue(state, fail);
-      set(name, value, domain);
+      set(value, domain);
       return has(`${name}=${value}`);
     },
     clear() {
-      set(name, '', domain, 0);
-      if (domain !== null) set(name, '', null, 0);
+      set('', domain, 0);
+      if (domain) set('', null, 0);
     },
     async refresh(state) {
-      if (url === null) return;
+      if (!url) return;
       encodeCookieValue(state, fail);
-      await postState(send, url, { ...state, domain });
+      const body: CookieRefreshBody = { ...state, domain };
+      const { ok, status } = await send(url, {
+        method: 'POST',
+        keepalive: true,
+        // a refreshUrl on a sibling origin (with CORS) must see and set the cookie too
+        credentials: 'include',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!ok) throw new IdentityError('server', `cookie refresh: ${status}`, { httpCode: status });
     },
   };
 }
@@ -107,46 +116,27 @@ function siteUrl(refreshUrl: string, page: CookiePage, site: string): string {
     // reported below
   }
   if (url && /^https?:$/.test(url.protocol) && domainCovers(site, url.hostname)) return url.href;
-  fail(`cookie.refreshUrl "${refreshUrl}" must be an http(s) URL of this site`);
-}
-
-async function postState(send: typeof fetch, url: string, body: CookieRefreshBody) {
-  let response: Response;
-  try {
-    response = await send(url, {
-      method: 'POST',
-      keepalive: true,
-      // credentials: a refreshUrl on a sibling origin (with CORS) must see and set the cookie too
-      credentials: 'include',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  } catch (cause) {
-    throw new IdentityError('network', 'cookie refresh failed', { cause });
-  }
-  if (!response.ok) {
-    throw new IdentityError('server', `cookie refresh answered ${response.status}`, {
-      httpCode: response.status,
-    });
-  }
+  fail(`cookie.refreshUrl must be an http(s) URL of this site`);
 }
 
 /**
  * The shortest suffix of the host that takes a cookie (a public suffix does
- * not), or null (host-only) when none does.
+ * not; a top-level domain is never tried), or null (host-only) when none does.
  */
 function probeDomain(
   hostname: string,
   probe: string,
-  set: (cookieName: string, value: string, domain: string | null, maxAge?: number) => void,
+  set: (value: string, domain: string | null, maxAge: number, cookieName: string) => void,
   has: (pair: string) => boolean,
 ): string | null {
   const value = Math.random().toString(36).slice(2);
-  for (const domain of candidateDomains(hostname)) {
+  const labels = hostname.split('.');
+  for (let n = 2; n <= labels.length; n++) {
+    const domain = labels.slice(-n).join('.');
     // Short-lived, in case the page is closed between the write and the delete.
-    set(probe, value, domain, 10);
+    set(value, domain, 10, probe);
     if (has(`${probe}=${value}`)) {
-      set(probe, '', domain, 0);
+      set('', domain, 0, probe);
       return domain;
     }
   }

@@ -45,10 +45,10 @@ export type CookieDecodeResult =
   { ok: true; state: IdentityCookieState } | { ok: false; reason: CookieInvalidReason };
 
 export const COOKIE_FORMAT_VERSION = 1;
-const MARKER = 'idsync';
 /** The longest value this format produces is 121 characters (test/cookie/format.test.ts). */
 export const MAX_COOKIE_VALUE_LENGTH = 128;
-const REVISION = /^(0|[1-9]\d{0,15})$/;
+/** One pattern for the whole value: marker, version, device id, MPID, flag, revision, checksum. */
+const VALUE = /^idsync\.1\.([\w-]{1,64})\.(-?\d{1,20}|)\.([01])\.(0|[1-9]\d{0,15})\.[\da-z]{1,7}$/;
 
 /** FNV-1a, 32 bits: catches a hand-edited or cut value; not a signature (anyone can recompute it). */
 export function checksum(text: string): string {
@@ -57,11 +57,7 @@ export function checksum(text: string): string {
   return (hash >>> 0).toString(36);
 }
 
-function isRevision(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
-}
-
-/** The checks of a state to be written or posted; returns a copy with only the four fields. */
+/** The checks of a posted state, field by field; returns a copy with only the four fields. */
 export function validateCookieState(value: unknown, fail: Fail): IdentityCookieState {
   if (!isPlainObject(value)) fail('cookie state must be an object');
   const { deviceId, mpid, isLoggedIn, revision } = value;
@@ -69,8 +65,10 @@ export function validateCookieState(value: unknown, fail: Fail): IdentityCookieS
   if (mpid !== null && !isMpid(mpid)) fail('mpid must be null or a decimal 64-bit integer');
   if (typeof isLoggedIn !== 'boolean') fail('isLoggedIn must be a boolean');
   if (isLoggedIn && mpid === null) fail('isLoggedIn needs an mpid');
-  if (!isRevision(revision)) fail('revision must be a non-negative safe integer');
-  return { deviceId, mpid, isLoggedIn, revision };
+  if (!Number.isSafeInteger(revision) || (revision as number) < 0) {
+    fail('revision must be a non-negative safe integer');
+  }
+  return { deviceId, mpid, isLoggedIn, revision: revision as number };
 }
 
 /** Rejects keys a state does not have (a posted body, say), then validates it. */
@@ -85,43 +83,37 @@ export function validateExactCookieState(value: unknown, fail: Fail): IdentityCo
   return validateCookieState(value, fail);
 }
 
+/**
+ * The cookie value of a state. The decoder is the one judge of what is
+ * valid: a state it would refuse is not encoded (IdentityError from `fail`).
+ */
 export function encodeCookieValue(state: IdentityCookieState, fail: Fail): string {
-  const { deviceId, mpid, isLoggedIn, revision } = validateCookieState(state, fail);
-  const body = [MARKER, COOKIE_FORMAT_VERSION, deviceId, mpid ?? '', +isLoggedIn, revision].join(
-    '.',
-  );
-  return `${body}.${checksum(body)}`;
+  const { deviceId, mpid, isLoggedIn, revision } = state;
+  const body = `idsync.1.${deviceId}.${mpid ?? ''}.${+isLoggedIn}.${revision}`;
+  const value = `${body}.${checksum(body)}`;
+  if (!decodeCookieValue(value).ok) fail('the cookie state is invalid');
+  return value;
 }
 
 /** Strict: never throws, never returns a state that the encoder would not have written. */
 export function decodeCookieValue(value: string): CookieDecodeResult {
   const bad = (reason: CookieInvalidReason): CookieDecodeResult => ({ ok: false, reason });
   if (value.length > MAX_COOKIE_VALUE_LENGTH) return bad('oversized');
-  const parts = value.split('.');
-  if (parts[0] !== MARKER) return bad('foreign');
-  if (parts[1] !== String(COOKIE_FORMAT_VERSION)) {
-    return bad(/^\d+$/.test(parts[1] ?? '') ? 'version' : 'malformed');
-  }
-  if (parts.length !== 7) return bad('malformed');
-  const [, , deviceId, mpid, flag, revision, sum] = parts as [string, ...string[]] & string[];
-  if (checksum(parts.slice(0, 6).join('.')) !== sum) return bad('checksum');
-  const state = {
-    deviceId,
-    mpid: mpid === '' ? null : mpid,
-    isLoggedIn: flag === '1',
-    revision: Number(revision),
-  };
+  if (!value.startsWith('idsync.')) return bad('foreign');
+  if (/^idsync\.\d+(\.|$)/.test(value) && !value.startsWith('idsync.1.')) return bad('version');
+  const [, deviceId = '', mpid = '', flag, revision] = VALUE.exec(value) ?? [];
+  const state = { deviceId, mpid: mpid || null, isLoggedIn: flag === '1', revision: +revision! };
   if (
-    !isDeviceId(deviceId) ||
-    (state.mpid !== null && !isMpid(state.mpid)) ||
-    (flag !== '1' && flag !== '0') ||
-    (state.isLoggedIn && state.mpid === null) ||
-    !REVISION.test(revision ?? '') ||
-    !isRevision(state.revision)
+    flag === undefined ||
+    (mpid && !isMpid(mpid)) ||
+    (state.isLoggedIn && !mpid) ||
+    !Number.isSafeInteger(state.revision)
   ) {
     return bad('malformed');
   }
-  return { ok: true, state: state as IdentityCookieState };
+  return value.endsWith(`.${checksum(value.slice(0, value.lastIndexOf('.')))}`)
+    ? { ok: true, state }
+    : bad('checksum');
 }
 
 /**
@@ -129,28 +121,20 @@ export function decodeCookieValue(value: string): CookieDecodeResult {
  * request header; null when there is none. A browser may hold two under one
  * name (a host-only one and a domain one, say, after a change of `domain`):
  * the valid one with the highest revision wins; when none is valid, the first
- * one's reason is given.
+ * one's reason is given. `unwrap` undoes what a server framework may have
+ * done to the value (the page reads it as written).
  */
-export function findIdentityCookie(cookies: string, name: string): CookieDecodeResult | null {
+export function findIdentityCookie(
+  cookies: string,
+  name: string,
+  unwrap = (value: string) => value,
+): CookieDecodeResult | null {
   let found: CookieDecodeResult | null = null;
   for (const pair of cookies.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
-    let value = pair.slice(eq + 1).trim();
-    // RFC 6265 allows a quoted value; some frameworks percent-encode.
-    if (value.length > 1 && value[0] === '"' && value.endsWith('"')) value = value.slice(1, -1);
-    if (value.includes('%')) {
-      try {
-        value = decodeURIComponent(value);
-      } catch {
-        // left as it is: it then decodes as foreign or malformed
-      }
-    }
-    const result = decodeCookieValue(value);
-    if (
-      found === null ||
-      (result.ok && (!found.ok || result.state.revision > found.state.revision))
-    ) {
+    const [key, ...value] = pair.split('=');
+    if (key!.trim() !== name || !value.length) continue;
+    const result = decodeCookieValue(unwrap(value.join('=').trim()));
+    if (!found || (result.ok && (!found.ok || result.state.revision > found.state.revision))) {
       found = result;
     }
   }
@@ -167,16 +151,18 @@ export function isCookieNewer(
   cookie: IdentityCookieState,
   stored: IdentityCookieState | null,
 ): boolean {
-  if (stored === null || cookie.revision > stored.revision) return true;
+  const who = (s: IdentityCookieState) => [s.deviceId, s.mpid, s.isLoggedIn].join();
   return (
-    cookie.revision === stored.revision &&
-    (cookie.deviceId !== stored.deviceId ||
-      cookie.mpid !== stored.mpid ||
-      cookie.isLoggedIn !== stored.isLoggedIn)
+    !stored ||
+    cookie.revision > stored.revision ||
+    (cookie.revision === stored.revision && who(cookie) !== who(stored))
   );
 }
 
-/** The revision of the next commit: above both what is stored and what the cookie last showed. */
+/**
+ * The revision of the next commit: above both what is stored and what the
+ * cookie last showed. (2^53 commits away from the encoder's limit.)
+ */
 export function nextRevision(stored: number, cookieSeen = 0): number {
-  return Math.min(Math.max(stored, cookieSeen) + 1, Number.MAX_SAFE_INTEGER);
+  return Math.max(stored, cookieSeen) + 1;
 }

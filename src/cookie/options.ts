@@ -29,72 +29,63 @@ export interface NormalisedCookieOptions {
 
 export const DEFAULT_COOKIE_NAME = 'idsync';
 export const DEFAULT_MAX_AGE_DAYS = 395;
-const MAX_AGE_DAYS_LIMIT = 400;
-const KEYS = ['domain', 'name', 'maxAgeDays', 'sameSite', 'secure', 'refreshUrl'];
-/** A conservative subset of RFC 6265's token: also valid as a __Host- / __Secure- name. */
-const NAME = /^[\w.~-]{1,64}$/;
-const LABEL = '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?';
-const DOMAIN = new RegExp(`^${LABEL}(\\.${LABEL})*$`);
+
+/**
+ * Each option's rule and how an error states it. One table, because this
+ * ships in the lazily loaded chunk (every byte counts there). Names: a
+ * conservative subset of RFC 6265's token, without the __Host- / __Secure-
+ * prefixes (a __Host- cookie cannot be shared by subdomains, the point of
+ * this one). Domains: syntax only; whether one covers the host is checked
+ * against the page or the request.
+ */
+const RULES: Record<string, [(value: unknown) => boolean, string]> = {
+  __proto__: null as never,
+  domain: [
+    (v) =>
+      v === 'auto' || (typeof v === 'string' && /^\.?[a-z\d]([a-z\d.-]{0,251}[a-z\d])?$/i.test(v)),
+    '"auto" or a domain name',
+  ],
+  name: [
+    (v) => typeof v === 'string' && /^(?!__)[\w.~-]{1,64}$/.test(v),
+    '1 to 64 of A-Z a-z 0-9 _ . ~ -, not __',
+  ],
+  maxAgeDays: [(v) => typeof v === 'number' && v > 0 && v <= 400, 'a number of days, at most 400'],
+  sameSite: [(v) => v === 'Lax' || v === 'Strict' || v === 'None', '"Lax", "Strict" or "None"'],
+  secure: [(v) => typeof v === 'boolean', 'a boolean'],
+  refreshUrl: [(v) => typeof v === 'string' && v !== '', 'a URL'],
+};
 
 /** Checks every field of CookieOptions; errors name the field as `cookie.<field>`. */
 export function normaliseCookieOptions(value: unknown, fail: Fail): NormalisedCookieOptions {
-  if (!isPlainObject(value)) fail('cookie must be false or an object of cookie options');
+  if (!isPlainObject(value)) fail('cookie must be false or an object');
   for (const key of safeKeys(value, 'cookie', fail)) {
-    if (!KEYS.includes(key)) fail(`cookie.${key}: unknown option`);
+    const rule = RULES[key];
+    if (!rule) fail(`cookie.${key}: unknown option`);
+    if (value[key] !== undefined && !rule[0](value[key])) fail(`cookie.${key} must be ${rule[1]}`);
   }
   const { domain = 'auto', name = DEFAULT_COOKIE_NAME, maxAgeDays = DEFAULT_MAX_AGE_DAYS } = value;
-  const { sameSite = 'Lax', secure, refreshUrl } = value;
-  if (typeof domain !== 'string') fail('cookie.domain must be "auto" or a domain name');
-  const explicit = domain === 'auto' ? null : domain.toLowerCase().replace(/^\./, '');
-  if (explicit !== null && (explicit.length > 253 || !DOMAIN.test(explicit))) {
-    fail(`cookie.domain "${domain}" is not a domain name`);
-  }
-  if (typeof name !== 'string' || !NAME.test(name)) {
-    fail('cookie.name must be 1 to 64 characters of A-Z a-z 0-9 _ . ~ -');
-  }
-  if (
-    typeof maxAgeDays !== 'number' ||
-    !(maxAgeDays > 0 && maxAgeDays <= MAX_AGE_DAYS_LIMIT) ||
-    Math.round(maxAgeDays * 86400) < 1
-  ) {
-    fail(`cookie.maxAgeDays must be a number above 0 and at most ${MAX_AGE_DAYS_LIMIT}`);
-  }
-  if (sameSite !== 'Lax' && sameSite !== 'Strict' && sameSite !== 'None') {
-    fail('cookie.sameSite must be "Lax", "Strict" or "None"');
-  }
-  if (secure !== undefined && typeof secure !== 'boolean') fail('cookie.secure must be a boolean');
-  if (refreshUrl !== undefined && (typeof refreshUrl !== 'string' || refreshUrl === '')) {
-    fail('cookie.refreshUrl must be a non-empty URL');
-  }
-  const options: NormalisedCookieOptions = {
-    domain: explicit,
-    name,
-    maxAgeSeconds: Math.round(maxAgeDays * 86400),
-    sameSite,
-    secure,
-    refreshUrl: refreshUrl ?? null,
+  return {
+    domain: domain === 'auto' ? null : (domain as string).toLowerCase().replace(/^\./, ''),
+    name: name as string,
+    maxAgeSeconds: Math.max(1, Math.round((maxAgeDays as number) * 86400)),
+    sameSite: (value.sameSite ?? 'Lax') as NormalisedCookieOptions['sameSite'],
+    secure: value.secure as boolean | undefined,
+    refreshUrl: (value.refreshUrl ?? null) as string | null,
   };
-  checkSecureRules(options, secure, fail);
-  return options;
 }
 
 /**
- * Browsers silently drop a cookie that breaks these rules, so they are option
- * errors: SameSite=None and the __Secure- / __Host- name prefixes need Secure,
- * and a __Host- cookie is host-only. Run again once `secure` is decided.
+ * Browsers drop a SameSite=None cookie without Secure, silently: an option
+ * error instead. Run once `secure` is decided (by the option, the page or the
+ * request).
  */
 export function checkSecureRules(
   options: NormalisedCookieOptions,
   secure: boolean | undefined,
   fail: Fail,
 ): void {
-  const { name, sameSite, domain } = options;
-  if (secure === false && sameSite === 'None') fail('cookie.sameSite "None" needs cookie.secure');
-  if (secure === false && /^__(Secure|Host)-/.test(name)) {
-    fail(`cookie.name "${name}" needs cookie.secure`);
-  }
-  if (domain !== null && name.startsWith('__Host-')) {
-    fail(`cookie.name "${name}" is host-only: cookie.domain must be "auto"`);
+  if (secure === false && options.sameSite === 'None') {
+    fail('cookie.secure must be true with SameSite=None');
   }
 }
 
@@ -105,10 +96,11 @@ export function cookieString(
   domain: string | null,
   secure: boolean,
   maxAgeSeconds = options.maxAgeSeconds,
+  name = options.name,
 ): string {
   return (
-    `${options.name}=${value}; Max-Age=${maxAgeSeconds}; Path=/; SameSite=${options.sameSite}` +
-    (domain === null ? '' : `; Domain=${domain}`) +
+    `${name}=${value}; Max-Age=${maxAgeSeconds}; Path=/; SameSite=${options.sameSite}` +
+    (domain ? `; Domain=${domain}` : '') +
     (secure ? '; Secure' : '')
   );
 }

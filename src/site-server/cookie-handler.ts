@@ -6,6 +6,7 @@ import {
   validateExactCookieState,
 } from '../cookie/format';
 import {
+  checkSecureRules,
   cookieString,
   normaliseCookieOptions,
   type CookieOptions,
@@ -13,6 +14,7 @@ import {
 } from '../cookie/options';
 import { IdentityError } from '../errors';
 import { failWith, isPlainObject, type Fail } from '../validation/plain';
+import { unwrapCookieValue } from './parse-cookie';
 
 /**
  * The parts of a Node `IncomingMessage` (or Express request) the handler
@@ -51,7 +53,9 @@ const JSON_TYPE = /^application\/json\s*(;|$)/i;
 export function identityCookieHandler(
   options: CookieOptions = {},
 ): (req: CookieHandlerRequest, res: CookieHandlerResponse) => Promise<void> {
-  const normalised = normaliseCookieOptions(options, failWith('validation'));
+  const invalid = failWith('validation');
+  const normalised = normaliseCookieOptions(options, invalid);
+  checkSecureRules(normalised, normalised.secure, invalid);
   return async (req, res) => {
     res.setHeader('cache-control', 'no-store');
     if (req.method !== 'POST') {
@@ -109,11 +113,13 @@ async function cookieFor(
   }
   const state = validateExactCookieState(rest, fail);
   checkDomain(domain, hostname, options);
-  const existing = findIdentityCookie(String(headers.cookie ?? ''), options.name);
+  const existing = findIdentityCookie(
+    String(headers.cookie ?? ''),
+    options.name,
+    unwrapCookieValue,
+  );
   if (existing !== null && existing.ok && isCookieNewer(existing.state, state)) return null;
-  const secure =
-    options.secure ??
-    (isHttps(req) || options.sameSite === 'None' || options.name.startsWith('__'));
+  const secure = options.secure ?? (isHttps(req) || options.sameSite === 'None');
   return cookieString(options, encodeCookieValue(state, fail), domain, secure);
 }
 
@@ -125,7 +131,7 @@ async function cookieFor(
  * page's instead of standing beside it under the same name.
  */
 function checkDomain(domain: string | null, hostname: string, options: NormalisedCookieOptions) {
-  const hostOnly = isHostOnlyHost(hostname) || options.name.startsWith('__Host-');
+  const hostOnly = isHostOnlyHost(hostname);
   if (options.domain !== null && !domainCovers(options.domain, hostname)) {
     fail(`host "${hostname}" is outside cookie.domain "${options.domain}"`);
   }

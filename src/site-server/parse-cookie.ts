@@ -12,6 +12,20 @@ export function parseIdentityCookie(
   name: string = DEFAULT_COOKIE_NAME,
 ): IdentityCookieState | null {
   if (typeof cookieHeader !== 'string') return null;
-  const result = findIdentityCookie(cookieHeader, name);
+  const result = findIdentityCookie(cookieHeader, name, unwrapCookieValue);
   return result !== null && result.ok ? result.state : null;
+}
+
+/**
+ * RFC 6265 allows a quoted value, and some frameworks percent-encode values
+ * (Next.js `cookies().toString()`, Express `res.cookie`). A broken escape is
+ * left as it is: it then decodes as foreign or malformed.
+ */
+export function unwrapCookieValue(value: string): string {
+  const unquoted = /^".*"$/.test(value) ? value.slice(1, -1) : value;
+  try {
+    return decodeURIComponent(unquoted);
+  } catch {
+    return unquoted;
+  }
 }

@@ -1,5 +1,5 @@
 import { IdentityError } from '../../src';
-import { normaliseCookieOptions } from '../../src/cookie/options';
+import { checkSecureRules, normaliseCookieOptions } from '../../src/cookie/options';
 import { failWith } from '../../src/validation/plain';
 
 const normalise = (value: unknown) => normaliseCookieOptions(value, failWith('validation'));
@@ -29,7 +29,7 @@ test('keeps what is given; a domain is lower-cased without its leading dot', () 
   expect(
     normalise({
       domain: '.Example.CO.uk',
-      name: '__Secure-id',
+      name: 'who.am_i~2',
       maxAgeDays: 30.5,
       sameSite: 'None',
       secure: true,
@@ -37,7 +37,7 @@ test('keeps what is given; a domain is lower-cased without its leading dot', () 
     }),
   ).toEqual({
     domain: 'example.co.uk',
-    name: '__Secure-id',
+    name: 'who.am_i~2',
     maxAgeSeconds: 30.5 * 86400,
     sameSite: 'None',
     secure: true,
@@ -53,6 +53,7 @@ test.each([
   ['a domain of a wrong type', { domain: 3 }, 'cookie.domain'],
   ['a URL as domain', { domain: 'https://example.com' }, 'cookie.domain'],
   ['an empty name', { name: '' }, 'cookie.name'],
+  ['a name of a wrong type', { name: ['idsync'] }, 'cookie.name'],
   ['a name with a separator', { name: 'id;sync' }, 'cookie.name'],
   ['a name of 65 characters', { name: 'n'.repeat(65) }, 'cookie.name'],
   ['0 days', { maxAgeDays: 0 }, 'cookie.maxAgeDays'],
@@ -63,11 +64,19 @@ test.each([
   ['a lower-case sameSite', { sameSite: 'lax' }, 'cookie.sameSite'],
   ['secure as a string', { secure: 'yes' }, 'cookie.secure'],
   ['an empty refreshUrl', { refreshUrl: '' }, 'cookie.refreshUrl'],
-  ['SameSite=None without Secure', { sameSite: 'None', secure: false }, 'cookie.sameSite'],
-  ['a __Secure- name without Secure', { name: '__Secure-id', secure: false }, 'cookie.name'],
-  ['a __Host- name with a domain', { name: '__Host-id', domain: 'example.com' }, 'cookie.name'],
+  ['a __Host- name (host-only: no sharing with subdomains)', { name: '__Host-id' }, 'cookie.name'],
+  ['a __Secure- name', { name: '__Secure-id' }, 'cookie.name'],
 ])('%s: a validation error naming the field', (_, value, field) => {
   const error = errorOf(value);
   expect(error.code).toBe('validation');
   expect(error.message).toContain(field);
+});
+
+test('SameSite=None needs Secure, once secure is decided', () => {
+  const fail = failWith('validation');
+  const none = normalise({ sameSite: 'None' });
+  expect(() => checkSecureRules(none, false, fail)).toThrow('cookie.secure');
+  expect(() => checkSecureRules(none, true, fail)).not.toThrow();
+  expect(() => checkSecureRules(none, undefined, fail)).not.toThrow();
+  expect(() => checkSecureRules(normalise({}), false, fail)).not.toThrow();
 });

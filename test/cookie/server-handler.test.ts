@@ -273,7 +273,7 @@ test('bad handler options throw a validation error naming the field', () => {
   for (const [bad, field] of [
     [{ maxAgeDays: 0 }, 'cookie.maxAgeDays'],
     [{ domain: 'not a domain' }, 'cookie.domain'],
-    [{ sameSite: 'None', secure: false }, 'cookie.sameSite'],
+    [{ sameSite: 'None', secure: false }, 'cookie.secure'],
   ] as const) {
     expect(() => identityCookieHandler(bad as CookieOptions)).toThrow(IdentityError);
     expect(() => identityCookieHandler(bad as CookieOptions)).toThrow(field);
@@ -286,6 +286,13 @@ describe('parseIdentityCookie', () => {
     expect(parseIdentityCookie(header)).toEqual(STATE);
     expect(parseIdentityCookie(`who=${encode(STATE)}`, 'who')).toEqual(STATE);
     expect(parseIdentityCookie(`who=${encode(STATE)}`)).toBeNull();
+  });
+
+  test('undoes quoting and percent-encoding by server frameworks', () => {
+    const value = encode(STATE);
+    expect(parseIdentityCookie(`idsync="${value}"`)).toEqual(STATE);
+    expect(parseIdentityCookie(`idsync=${value.replace(/\./g, '%2E')}`)).toEqual(STATE);
+    expect(parseIdentityCookie('idsync=%E0%A4%A')).toBeNull();
   });
 
   test('null for a missing, damaged, edited, foreign or other-version cookie', () => {
