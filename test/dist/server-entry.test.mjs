@@ -47,3 +47,28 @@ test('the built handler sets a cookie that the built parser reads back', async (
   assert.match(headers['set-cookie'], /; Domain=example\.com$/);
   assert.deepEqual(parseIdentityCookie(headers['set-cookie'].split(';')[0]), state);
 });
+
+test('the demo server answers the cookie refresh with the built handler', async () => {
+  const { startDemoServer, COOKIE_REFRESH_PATH } = await import(resolve(root, 'demo/serve.mjs'));
+  const server = await startDemoServer({ port: 0 });
+  try {
+    const url = new URL(COOKIE_REFRESH_PATH, server.url);
+    const state = { deviceId: 'device-1', mpid: '42', isLoggedIn: false, revision: 1 };
+    const ok = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...state, domain: null }),
+    });
+    assert.equal(ok.status, 204);
+    assert.match(ok.headers.get('set-cookie'), /^idsync=idsync\.1\.device-1\.42\.0\.1\.\w+; Max-Age=34128000; Path=\/; SameSite=Lax$/);
+    const bad = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...state, revision: -1, domain: null }),
+    });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.headers.get('set-cookie'), null);
+  } finally {
+    await server.close();
+  }
+});
