@@ -18,8 +18,8 @@ const fail: Fail = failWith('validation');
 /**
  * Checks `bootstrap` and returns a copy holding only the fields given, or
  * throws IdentityError 'validation' naming the field. The device id follows
- * the identity cookie's rule, since it is written there. A logged-in flag or
- * identities need the MPID they belong to.
+ * the identity cookie's rule, since it is written there. Being logged in, and
+ * identities, need the MPID they belong to.
  */
 export function validateBootstrap(value: unknown): BootstrapState {
   if (!isPlainObject(value)) fail('bootstrap must be an object');
@@ -40,7 +40,7 @@ export function validateBootstrap(value: unknown): BootstrapState {
   }
   if (isLoggedIn !== undefined) {
     if (typeof isLoggedIn !== 'boolean') fail('bootstrap.isLoggedIn must be a boolean');
-    if (mpid === undefined) fail('bootstrap.isLoggedIn needs bootstrap.mpid');
+    if (isLoggedIn && mpid === undefined) fail('bootstrap.isLoggedIn needs bootstrap.mpid');
     out.isLoggedIn = isLoggedIn;
   }
   if (userIdentities !== undefined) {

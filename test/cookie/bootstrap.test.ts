@@ -14,6 +14,11 @@ test('returns a copy holding the fields given, identities copied', () => {
   expect(out.userIdentities).not.toBe(input.userIdentities);
   expect(validateBootstrap({})).toEqual({});
   expect(validateBootstrap({ deviceId: 'd' })).toEqual({ deviceId: 'd' });
+  // the server-side reading of a cookie with no user yet
+  expect(validateBootstrap({ deviceId: 'd', mpid: undefined, isLoggedIn: false })).toEqual({
+    deviceId: 'd',
+    isLoggedIn: false,
+  });
   expect(Object.keys(validateBootstrap({ mpid: '1', isLoggedIn: undefined }))).toEqual(['mpid']);
 });
 
