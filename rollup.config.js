@@ -82,6 +82,26 @@ export default [
     plugins: [terser({ ecma: 5, module: false, format: { comments: false } })],
   },
   {
+    // `idsync-web/server`: the identity cookie on the site's own Node server
+    // (parseIdentityCookie, identityCookieHandler). Its own block and its own
+    // tsconfig (the entry and what it imports), declarations under
+    // dist/server-types/, so it never shares chunks with the browser bundles.
+    input: { 'site-server': 'src/site-server/index.ts' },
+    output: [
+      { dir: 'dist', entryFileNames: '[name].mjs', format: 'es' },
+      { dir: 'dist', entryFileNames: '[name].cjs', format: 'cjs', exports: 'named' },
+    ],
+    plugins: [
+      typescript({
+        tsconfig: './src/site-server/tsconfig.json',
+        declaration: true,
+        declarationDir: 'dist/server-types',
+        outDir: 'dist',
+        sourceMap: false,
+      }),
+    ],
+  },
+  {
     // The local IDSync server (`npm run server`, bin `idsync-server`): Node
     // only, never part of the browser bundles.
     input: 'src/server/cli.ts',

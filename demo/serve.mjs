@@ -48,7 +48,32 @@ function fileFor(pathname) {
   return file.startsWith(root.endsWith(sep) ? root : root + sep) ? file : null;
 }
 
+/** Where the demo page POSTs the identity cookie (its `cookie.refreshUrl`). */
+export const COOKIE_REFRESH_PATH = '/idsync/cookie';
+let cookieHandler;
+
+/**
+ * The site's own handler from `idsync-web/server` (dist/site-server.mjs), so
+ * the cookie is re-issued with Set-Cookie; loaded on first use, because the
+ * server also starts before a build.
+ */
+async function refreshCookie(req, res) {
+  try {
+    const { identityCookieHandler } = await import('../dist/site-server.mjs');
+    cookieHandler ??= identityCookieHandler({ refreshUrl: COOKIE_REFRESH_PATH });
+  } catch {
+    res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('not built yet: run `npm run build` (npm run demo does it for you)');
+    return;
+  }
+  await cookieHandler(req, res);
+}
+
 async function handle(req, res) {
+  if (new URL(req.url ?? '/', 'http://localhost').pathname === COOKIE_REFRESH_PATH) {
+    await refreshCookie(req, res);
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' });
     res.end();
