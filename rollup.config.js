@@ -46,6 +46,9 @@ export default [
         entryFileNames: 'idsync.mjs',
         chunkFileNames: 'chunks/[name]-[hash].mjs',
         manualChunks,
+        // No bare `import 'idb'` hoisted into the entry: only the resolver's
+        // IndexedDB store uses idb, and an app that never imports it must not load it.
+        hoistTransitiveImports: false,
         format: 'es',
         sourcemap: true,
       },

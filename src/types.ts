@@ -121,21 +121,46 @@ export interface BackendResponse {
   isLoggedIn: boolean;
   /** identities the backend holds for the returned profile (may be partial) */
   matchedIdentities: Identities;
-  /** opaque string the HTTP service wants back on the next request */
+  /**
+   * the service's opaque context, when it sent one: the client stores it with
+   * the device and passes it back in `CallContext.context` on every later call
+   */
   context?: string | null;
   isEphemeral?: boolean;
 }
 
 /**
+ * What the client hands every backend call: the backend keeps no state
+ * between calls, everything a call needs comes with it.
+ */
+export interface CallContext {
+  environment: Environment;
+  /** this device's id (`device_application_stamp`) */
+  deviceId: string;
+  /**
+   * the service's latest opaque context (from any earlier call, in any tab,
+   * before any reload), or null when it sent none yet
+   */
+  context: string | null;
+}
+
+/**
  * Where identity requests go. A backend signals failure by rejecting with an
- * `IdentityError` (see errors.ts for the codes).
+ * `IdentityError` (see errors.ts for the codes). It keeps no state between
+ * calls: each one gets the `CallContext` as its last argument (a backend
+ * written without it keeps working; the extra argument is ignored), and hands
+ * back a new service context in `BackendResponse.context`, which the client
+ * persists with the device.
  */
 export interface IdentityBackend {
-  identify(req: BackendRequest): Promise<BackendResponse>;
-  login(req: BackendRequest): Promise<BackendResponse>;
-  logout(req: BackendRequest): Promise<BackendResponse>;
-  modify(mpid: string, req: ModifyRequest): Promise<BackendResponse>;
-  alias(req: AliasRequest): Promise<{ httpCode: number }>;
+  // The client always passes `ctx`. It is optional in the type only so that
+  // code calling a backend directly (a server in front of LocalResolver, a
+  // test) compiles without one; a backend may declare it required.
+  identify(req: BackendRequest, ctx?: CallContext): Promise<BackendResponse>;
+  login(req: BackendRequest, ctx?: CallContext): Promise<BackendResponse>;
+  logout(req: BackendRequest, ctx?: CallContext): Promise<BackendResponse>;
+  modify(mpid: string, req: ModifyRequest, ctx?: CallContext): Promise<BackendResponse>;
+  alias(req: AliasRequest, ctx?: CallContext): Promise<{ httpCode: number }>;
 }
 
 /* --------------------------------------------------------------- resolver */

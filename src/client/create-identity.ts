@@ -1,24 +1,24 @@
 import type { IdentityClient, IdentityOptions } from '../types';
-import { openClientStore } from '../store/open-store';
+import { openClientStores } from '../store/open-store';
 import { startIdentityClient } from './identity-client';
 import { normalizeOptions } from './options';
 
 /**
- * Opens the store, restores the persisted current user (no backend call) or
+ * Opens the stores, restores the persisted current user (no backend call) or
  * sends `identifyOnInit`, and resolves with the client. Invalid options reject
  * with IdentityError 'validation' before anything is opened.
  */
 export async function createIdentity(options: IdentityOptions): Promise<IdentityClient> {
   const normalized = normalizeOptions(options);
-  const store = await openClientStore({
+  const stores = await openClientStores({
     storage: normalized.storage,
     dbName: normalized.dbName,
     logger: normalized.logger,
   });
   try {
-    return await startIdentityClient(normalized, store);
+    return await startIdentityClient(normalized, stores);
   } catch (error) {
-    await store.close().catch(() => undefined);
+    await stores.client.close().catch(() => undefined);
     throw error;
   }
 }

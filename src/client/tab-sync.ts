@@ -5,9 +5,16 @@ import { randomUuid } from '../uuid';
 
 /** What one tab committed, as the other tabs apply it. Plain data only. */
 export interface SyncedChange {
+  /** the store's revision after this commit: a gap tells a tab that it missed one */
+  revision: number;
   /** present when the commit set the current user */
   currentMpid?: string | null;
-  users: UserRecord[];
+  /** present when the commit stored a new service context */
+  context?: string | null;
+  /** records written */
+  put: UserRecord[];
+  /** mpids of users deleted */
+  delete: string[];
 }
 
 export interface TabSync {
@@ -89,11 +96,19 @@ function openChannel(name: string): BroadcastChannel | null {
  */
 function readMessage(data: unknown, self: string): SyncedChange | null {
   if (!isPlainObject(data) || typeof data.from !== 'string' || data.from === self) return null;
-  const { currentMpid, users } = data;
-  if (!Array.isArray(users) || !users.every(isRecordLike)) return null;
+  const { revision, currentMpid, context, put, delete: deleted } = data;
+  if (!Number.isSafeInteger(revision) || (revision as number) < 1) return null;
+  if (!Array.isArray(put) || !put.every(isRecordLike)) return null;
+  if (!Array.isArray(deleted) || !deleted.every(isMpid)) return null;
   if (currentMpid !== undefined && currentMpid !== null && !isMpid(currentMpid)) return null;
-  const change: SyncedChange = { users: users as UserRecord[] };
+  if (context !== undefined && context !== null && typeof context !== 'string') return null;
+  const change: SyncedChange = {
+    revision: revision as number,
+    put: put as UserRecord[],
+    delete: deleted as string[],
+  };
   if (currentMpid !== undefined) change.currentMpid = currentMpid as string | null;
+  if (context !== undefined) change.context = context as string | null;
   return change;
 }
 

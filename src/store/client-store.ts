@@ -1,5 +1,4 @@
 import type { AttributeValue, ConsentState, Identities } from '../types';
-import type { OutboxStore } from './outbox';
 
 /**
  * Where the client keeps its state. The client's rules never touch IndexedDB
@@ -18,12 +17,24 @@ export interface UserRecord {
 }
 
 export interface StoredState {
+  /**
+   * Counts the commits ever made to this store (0: none). Tabs compare it with
+   * the revision they hold to learn, with one small read, whether another tab
+   * wrote something they have not heard of.
+   */
+  revision: number;
   deviceId: string | null;
   currentMpid: string | null;
+  /** the identity service's opaque context, sent back with every call */
+  context: string | null;
   users: UserRecord[];
 }
 
-/** Applied in ONE transaction: all of it or none of it. `users` are upserted by mpid. */
+/**
+ * Applied in ONE transaction: all of it or none of it, and it moves the
+ * revision by one. `put` records are upserted by mpid, then `delete` mpids
+ * removed (a user both put and deleted ends up deleted).
+ */
 export interface StoreChange {
   /**
    * Stored only when none is stored yet, checked in the same transaction: of
@@ -32,16 +43,34 @@ export interface StoreChange {
    */
   deviceId?: string;
   currentMpid?: string | null;
-  users?: UserRecord[];
+  context?: string | null;
+  put?: UserRecord[];
+  delete?: string[];
 }
 
-/** The alias outbox (see outbox.ts) lives in the same database as the users. */
-export interface ClientStore extends OutboxStore {
-  readonly kind: 'indexeddb' | 'memory';
+/** What a store can do, fixed when it opens; the client plans with it. */
+export interface StoreCapabilities {
+  /** other tabs of this origin read and write the same state (IndexedDB) */
+  readonly sharedAcrossTabs: boolean;
+}
+
+export interface ClientStore {
+  readonly capabilities: StoreCapabilities;
+  /**
+   * Called once if the store, after opening, has to carry on in memory (its
+   * database was taken away and could not be reopened): from then on it no
+   * longer shares anything with other tabs.
+   */
+  onFallback(listener: () => void): void;
   /** Reads everything. Callable again at any time (a re-read after another tab wrote). */
   load(): Promise<StoredState>;
-  /** Rejects with IdentityError 'storage' and changes nothing when it cannot persist. */
-  commit(change: StoreChange): Promise<void>;
+  /** Reads the revision alone: one small record. */
+  readRevision(): Promise<number>;
+  /**
+   * Resolves with the revision the change got. Rejects with IdentityError
+   * 'storage' and changes nothing when it cannot persist.
+   */
+  commit(change: StoreChange): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -1,51 +1,47 @@
-import type { IDBPDatabase } from 'idb';
-import type { IdentityError } from '../errors';
-import type { ClientDB } from './idb-store';
-import { byAge, type OutboxStore } from './outbox';
+import type { IdbConnection } from './idb-connection';
+import { committed, requested } from './idb-schema';
+import { byAge, createMemoryOutbox, type OutboxEntry, type OutboxStore } from './outbox';
 
 /**
- * The IndexedDB store's outbox: the `outbox` object store (keyPath `id`,
- * database version 2). Each method is one transaction of its own, on the
- * store's current connection (`database()`, reopened after a versionchange),
- * or on the memory fallback once the store runs in memory (`null`).
+ * The alias outbox in IndexedDB: the `outbox` object store (see idb-schema.ts).
+ * Each method is one transaction of its own on the shared connection, or on a
+ * memory outbox once the connection has fallen back to memory.
  */
-export function createIdbOutbox(
-  database: () => Promise<IDBPDatabase<ClientDB> | null>,
-  fallback: () => OutboxStore,
-  storageError: (what: string, cause: unknown) => IdentityError,
-): OutboxStore {
-  /** One operation: on the connection (its faults as 'storage'), or on memory after a fallback. */
-  const run = async <T>(
-    what: 'read' | 'write',
-    onDb: (db: IDBPDatabase<ClientDB>) => Promise<T>,
-    onMemory: (memory: OutboxStore) => Promise<T>,
+export function createIdbOutbox(connection: IdbConnection): OutboxStore {
+  let memory: OutboxStore | null = null;
+  // The connection refuses work once closed; the memory twin never sees a closed store.
+  const inMemory = (): OutboxStore => (memory ??= createMemoryOutbox(() => false));
+  /** One request in a transaction of its own: resolves once that transaction commits. */
+  const inOutbox = async <T>(
+    mode: IDBTransactionMode,
+    db: IDBDatabase,
+    op: (outbox: IDBObjectStore) => IDBRequest<T>,
   ): Promise<T> => {
-    const db = await database();
-    if (db === null) return onMemory(fallback());
-    try {
-      return await onDb(db);
-    } catch (cause) {
-      throw storageError(what, cause);
-    }
+    const tx = db.transaction('outbox', mode);
+    const [result] = await Promise.all([requested(op(tx.objectStore('outbox'))), committed(tx)]);
+    return result;
   };
   return {
     outboxAll: () =>
-      run(
+      connection.use(
         'read',
-        async (db) => (await db.getAll('outbox')).sort(byAge),
-        (memory) => memory.outboxAll(),
+        async (db) =>
+          (await inOutbox('readonly', db, (o) => o.getAll() as IDBRequest<OutboxEntry[]>)).sort(
+            byAge,
+          ),
+        () => inMemory().outboxAll(),
       ),
     outboxPut: (entry) =>
-      run(
+      connection.use(
         'write',
-        async (db) => void (await db.put('outbox', entry)),
-        (memory) => memory.outboxPut(entry),
+        async (db) => void (await inOutbox('readwrite', db, (o) => o.put(entry))),
+        () => inMemory().outboxPut(entry),
       ),
     outboxDelete: (id) =>
-      run(
+      connection.use(
         'write',
-        (db) => db.delete('outbox', id),
-        (memory) => memory.outboxDelete(id),
+        (db) => inOutbox('readwrite', db, (o) => o.delete(id)),
+        () => inMemory().outboxDelete(id),
       ),
   };
 }

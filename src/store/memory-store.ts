@@ -7,30 +7,50 @@ import {
   type UserRecord,
 } from './client-store';
 import { createMemoryOutbox } from './outbox';
+import type { ClientStores } from './stores';
 
 /** A ClientStore that lives as long as the page. Copies in and out: callers never share its objects. */
 export function createMemoryStore(): ClientStore {
+  let revision = 0;
   let deviceId: string | null = null;
   let currentMpid: string | null = null;
+  let context: string | null = null;
   const users = new Map<string, UserRecord>();
   let closed = false;
 
   return {
-    kind: 'memory',
+    capabilities: { sharedAcrossTabs: false },
+    onFallback: () => undefined, // already in memory: nothing to fall back to
     async load(): Promise<StoredState> {
-      return { deviceId, currentMpid, users: [...users.values()].map(cloneRecord) };
+      const copies = [...users.values()].map(cloneRecord);
+      return { revision, deviceId, currentMpid, context, users: copies };
     },
-    async commit(change: StoreChange): Promise<void> {
+    readRevision: async () => revision,
+    async commit(change: StoreChange): Promise<number> {
       if (closed) throw new IdentityError('storage', 'the memory store is closed');
       // Copy everything first, so that a failure cannot leave half a change behind.
-      const copies = (change.users ?? []).map(cloneRecord);
+      const copies = (change.put ?? []).map(cloneRecord);
       if (deviceId === null && change.deviceId !== undefined) deviceId = change.deviceId;
       if (change.currentMpid !== undefined) currentMpid = change.currentMpid;
+      if (change.context !== undefined) context = change.context;
       for (const record of copies) users.set(record.mpid, record);
+      for (const mpid of change.delete ?? []) users.delete(mpid);
+      return ++revision;
     },
     async close(): Promise<void> {
       closed = true;
     },
-    ...createMemoryOutbox(() => closed),
   };
+}
+
+/** Both stores in memory: the client's state and its outbox end with the page. */
+export function createMemoryStores(): ClientStores {
+  const client = createMemoryStore();
+  let closed = false;
+  const close = client.close;
+  client.close = async () => {
+    closed = true;
+    await close();
+  };
+  return { client, outbox: createMemoryOutbox(() => closed) };
 }

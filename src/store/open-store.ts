@@ -1,7 +1,10 @@
 import type { Logger } from '../types';
-import type { ClientStore } from './client-store';
-import { errorName, openIdbStore } from './idb-store';
-import { createMemoryStore } from './memory-store';
+import { createIdbClientStore } from './idb-store';
+import { openIdbConnection } from './idb-connection';
+import { createIdbOutbox } from './idb-outbox';
+import { errorName } from './idb-schema';
+import { createMemoryStores } from './memory-store';
+import type { ClientStores } from './stores';
 
 export interface OpenStoreOptions {
   storage: 'indexeddb' | 'memory';
@@ -11,16 +14,26 @@ export interface OpenStoreOptions {
   openTimeoutMs?: number;
 }
 
+/** Both stores over one IndexedDB connection. Rejects when the first open fails. */
+export async function openIdbStores(
+  dbName: string,
+  logger: Logger,
+  openTimeoutMs?: number,
+): Promise<ClientStores> {
+  const connection = await openIdbConnection(dbName, logger, openTimeoutMs);
+  return { client: createIdbClientStore(connection), outbox: createIdbOutbox(connection) };
+}
+
 /**
- * The store the client runs on. IndexedDB when asked and possible; otherwise
+ * The stores the client runs on. IndexedDB when asked and possible; otherwise
  * memory, with ONE warning, so that the SDK works in private modes and sandboxes.
  */
-export async function openClientStore(options: OpenStoreOptions): Promise<ClientStore> {
+export async function openClientStores(options: OpenStoreOptions): Promise<ClientStores> {
   const { storage, dbName, logger } = options;
-  if (storage === 'memory') return createMemoryStore();
-  const fallBack = (reason: string): ClientStore => {
+  if (storage === 'memory') return createMemoryStores();
+  const fallBack = (reason: string): ClientStores => {
     logger.warn(`[idsync] IndexedDB unavailable (${reason}); keeping state in memory only`);
-    return createMemoryStore();
+    return createMemoryStores();
   };
   let idb: IDBFactory | undefined | null;
   try {
@@ -31,7 +44,7 @@ export async function openClientStore(options: OpenStoreOptions): Promise<Client
   }
   if (idb === undefined || idb === null) return fallBack('no indexedDB');
   try {
-    return await openIdbStore(dbName, logger, options.openTimeoutMs);
+    return await openIdbStores(dbName, logger, options.openTimeoutMs);
   } catch (error) {
     return fallBack(`open failed: ${errorName(error)}`);
   }

@@ -19,7 +19,7 @@ export interface OutboxEntry {
   lastError?: string;
 }
 
-/** The outbox half of a ClientStore. Each method rejects with IdentityError 'storage' on failure. */
+/** The alias outbox's store, kept next to the ClientStore. Each method rejects with IdentityError 'storage' on failure. */
 export interface OutboxStore {
   /** every pending entry, oldest first */
   outboxAll(): Promise<OutboxEntry[]>;

@@ -34,10 +34,10 @@ export const aliasCalls = (backend: FakeBackend) =>
 export function nextAlias(backend: FakeBackend): Promise<void> {
   return new Promise((resolve) => {
     const alias = backend.alias.bind(backend);
-    backend.alias = (req) => {
+    backend.alias = (req, ctx) => {
       backend.alias = alias;
       resolve();
-      return alias(req);
+      return alias(req, ctx);
     };
   });
 }

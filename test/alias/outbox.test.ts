@@ -6,9 +6,8 @@ import {
   MAX_AGE_MS,
   MIN_RETRY_MS,
 } from '../../src/client/alias-outbox';
-import { createMemoryStore } from '../../src/store/memory-store';
-import type { OutboxEntry } from '../../src/store/outbox';
-import type { AliasRequest } from '../../src/types';
+import { createMemoryOutbox, type OutboxEntry, type OutboxStore } from '../../src/store/outbox';
+import type { AliasRequest, CallContext } from '../../src/types';
 import { createFakeBackend, fakeClock, identityError, spyLogger } from '../client/fake-backend';
 import { aliasCalls, installFakeLocks } from './helpers';
 
@@ -25,8 +24,23 @@ const request = (source: string): AliasRequest => ({
   endTime: 10,
 });
 
+const CTX: CallContext = { environment: 'development', deviceId: 'device-1', context: null };
+
+/** An outbox store in memory; `close()` makes it refuse writes, as a closed database does. */
+function memoryOutbox(): OutboxStore & { close(): Promise<void> } {
+  let closed = false;
+  return Object.assign(
+    createMemoryOutbox(() => closed),
+    {
+      close: async () => {
+        closed = true;
+      },
+    },
+  );
+}
+
 function setup(random = () => 0.5) {
-  const store = createMemoryStore();
+  const store = memoryOutbox();
   const backend = createFakeBackend();
   const clock = fakeClock();
   const logger = spyLogger();
@@ -36,6 +50,7 @@ function setup(random = () => 0.5) {
     logger,
     now: clock.now,
     dbName: 'db-under-test',
+    callContext: () => CTX,
     random,
   });
   return { store, backend, clock, logger, outbox };
@@ -265,7 +280,7 @@ describe('timers and events', () => {
 
   test('a transient failure is retried by the timer when due', async () => {
     jest.useFakeTimers({ now: 1_700_000_000_000 });
-    const store = createMemoryStore();
+    const store = memoryOutbox();
     const backend = createFakeBackend();
     const outbox = createAliasOutbox({
       store,
@@ -273,6 +288,7 @@ describe('timers and events', () => {
       logger: spyLogger(),
       now: Date.now,
       dbName: 'timers',
+      callContext: () => CTX,
       random: () => 0.5,
     });
     backend.failNext(identityError('timeout'));
@@ -287,7 +303,7 @@ describe('timers and events', () => {
 
   test('close clears the timer: nothing is sent afterwards', async () => {
     jest.useFakeTimers({ now: 1_700_000_000_000 });
-    const store = createMemoryStore();
+    const store = memoryOutbox();
     const backend = createFakeBackend();
     const outbox = createAliasOutbox({
       store,
@@ -295,6 +311,7 @@ describe('timers and events', () => {
       logger: spyLogger(),
       now: Date.now,
       dbName: 'timers',
+      callContext: () => CTX,
     });
     backend.failNext(identityError('network'));
     await expect(outbox.send(request('1'))).rejects.toThrow();

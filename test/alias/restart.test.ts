@@ -1,7 +1,7 @@
 import { openDB } from 'idb';
 import { createIdentity } from '../../src';
 import { FRESH_MS } from '../../src/client/alias-outbox';
-import { openIdbStore } from '../../src/store/idb-store';
+import { openIdbStores } from '../../src/store/open-store';
 import type { UserRecord } from '../../src/store/client-store';
 import type { AliasRequest } from '../../src/types';
 import {
@@ -86,15 +86,15 @@ describe('the outbox across a restart (IndexedDB)', () => {
       startTime: 0,
       endTime: 5,
     };
-    const store = await openIdbStore(dbName, spyLogger());
-    await store.outboxPut({
+    const stores = await openIdbStores(dbName, spyLogger());
+    await stores.outbox.outboxPut({
       id: 'left-behind',
       request,
       createdAt: clock.now(),
       attempts: 0,
       nextAttemptAt: clock.now(),
     });
-    await store.close();
+    await stores.client.close();
     const backend = createFakeBackend();
     const client = await createIdentity({ backend, dbName, logger: spyLogger(), now: clock.now });
     await client.flushAliases();

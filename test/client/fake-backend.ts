@@ -3,6 +3,7 @@ import type {
   AliasRequest,
   BackendRequest,
   BackendResponse,
+  CallContext,
   IdentityBackend,
   Identities,
   Logger,
@@ -16,6 +17,8 @@ export interface RecordedCall {
   /** modify only */
   mpid?: string;
   request: BackendRequest | ModifyRequest | AliasRequest;
+  /** what the client passed as the call's context */
+  ctx?: CallContext;
 }
 
 /**
@@ -77,26 +80,32 @@ export function createFakeBackend(): FakeBackend {
     };
   };
 
-  const identityCall = (method: 'identify' | 'login' | 'logout') => (req: BackendRequest) => {
-    calls.push({ method, request: structuredClone(req) });
-    return run(() => resolve(req));
-  };
+  const identityCall =
+    (method: 'identify' | 'login' | 'logout') => (req: BackendRequest, ctx?: CallContext) => {
+      calls.push({ method, request: structuredClone(req), ctx: structuredClone(ctx) });
+      return run(() => resolve(req));
+    };
 
   return {
     calls,
     identify: identityCall('identify'),
     login: identityCall('login'),
     logout: identityCall('logout'),
-    modify(mpid: string, req: ModifyRequest) {
-      calls.push({ method: 'modify', mpid, request: structuredClone(req) });
+    modify(mpid: string, req: ModifyRequest, ctx?: CallContext) {
+      calls.push({
+        method: 'modify',
+        mpid,
+        request: structuredClone(req),
+        ctx: structuredClone(ctx),
+      });
       const matchedIdentities: Identities = {};
       for (const change of req.identityChanges) {
         if (change.newValue !== null) matchedIdentities[change.identityType] = change.newValue;
       }
       return run(() => ({ httpCode: 200, mpid, isLoggedIn: true, matchedIdentities }));
     },
-    alias(req: AliasRequest) {
-      calls.push({ method: 'alias', request: structuredClone(req) });
+    alias(req: AliasRequest, ctx?: CallContext) {
+      calls.push({ method: 'alias', request: structuredClone(req), ctx: structuredClone(ctx) });
       return run(() => ({ httpCode: 202 }));
     },
     failNext(error: unknown) {

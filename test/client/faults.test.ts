@@ -3,7 +3,8 @@ import { normalizeOptions } from '../../src/client/options';
 import { startIdentityClient } from '../../src/client/identity-client';
 import { createMemoryStore } from '../../src/store/memory-store';
 import type { ClientStore, StoreChange } from '../../src/store/client-store';
-import type { OutboxEntry } from '../../src/store/outbox';
+import { createMemoryOutbox } from '../../src/store/outbox';
+import type { ClientStores } from '../../src/store/stores';
 import type { IdentityErrorCode } from '../../src/errors';
 import type { BackendRequest, IdentityClient } from '../../src/types';
 import {
@@ -148,14 +149,13 @@ describe('call order', () => {
 function flakyStore(): ClientStore & { failing: boolean; commits: StoreChange[] } {
   const inner = createMemoryStore();
   const store = {
-    kind: 'memory' as const,
+    capabilities: inner.capabilities,
+    onFallback: inner.onFallback,
     failing: false,
     commits: [] as StoreChange[],
     load: () => inner.load(),
+    readRevision: () => inner.readRevision(),
     close: () => inner.close(),
-    outboxAll: () => inner.outboxAll(),
-    outboxPut: (entry: OutboxEntry) => inner.outboxPut(entry),
-    outboxDelete: (id: string) => inner.outboxDelete(id),
     async commit(change: StoreChange) {
       if (store.failing) {
         throw new IdentityError('storage', 'disk full', {
@@ -169,12 +169,21 @@ function flakyStore(): ClientStore & { failing: boolean; commits: StoreChange[] 
   return store;
 }
 
+/** The client's stores with a flaky client store and an outbox in memory. */
+const storesOf = (client: ClientStore): ClientStores => ({
+  client,
+  outbox: createMemoryOutbox(() => false),
+});
+
 describe('a store that fails to commit', () => {
   test('identity calls and user writes reject with storage and change nothing', async () => {
     const backend = createFakeBackend();
     const store = flakyStore();
     const logger = spyLogger();
-    const client = await startIdentityClient(normalizeOptions({ backend, logger }), store);
+    const client = await startIdentityClient(
+      normalizeOptions({ backend, logger }),
+      storesOf(store),
+    );
     await client.currentUser!.setAttribute('a', 1);
     const listener = jest.fn();
     client.subscribe(listener);
@@ -208,14 +217,14 @@ describe('a store that fails to commit', () => {
     const store = flakyStore();
     const client = await startIdentityClient(
       normalizeOptions({ backend, logger: spyLogger() }),
-      store,
+      storesOf(store),
     );
     const anonymous = client.currentUser!.mpid;
     store.commits.length = 0;
     await client.login({ userIdentities: { customerid: 'C' } });
     expect(store.commits).toHaveLength(1);
     expect(store.commits[0]!.currentMpid).toBe('1002');
-    expect(store.commits[0]!.users!.map((u) => u.mpid)).toEqual([anonymous, '1002']);
+    expect(store.commits[0]!.put!.map((u) => u.mpid)).toEqual([anonymous, '1002']);
     await client.close();
   });
 
@@ -223,7 +232,9 @@ describe('a store that fails to commit', () => {
     const store = flakyStore();
     store.failing = true;
     const options = normalizeOptions({ backend: createFakeBackend(), logger: spyLogger() });
-    await expect(startIdentityClient(options, store)).rejects.toMatchObject({ code: 'storage' });
+    await expect(startIdentityClient(options, storesOf(store))).rejects.toMatchObject({
+      code: 'storage',
+    });
   });
 });
 

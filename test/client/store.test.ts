@@ -1,7 +1,7 @@
 import { createIdentity } from '../../src';
-import { DB_VERSION, openIdbStore } from '../../src/store/idb-store';
+import { DB_VERSION } from '../../src/store/idb-schema';
 import { createMemoryStore } from '../../src/store/memory-store';
-import { openClientStore } from '../../src/store/open-store';
+import { openClientStores, openIdbStores } from '../../src/store/open-store';
 import type { UserRecord } from '../../src/store/client-store';
 import { createFakeBackend, freshDbName, spyLogger } from './fake-backend';
 
@@ -68,8 +68,8 @@ describe('IndexedDB unavailable: the same client over memory, with one warning',
       request.onerror = () => reject(request.error);
     });
     const logger = spyLogger();
-    const store = await openClientStore({ storage: 'indexeddb', dbName, logger });
-    expect(store.kind).toBe('memory');
+    const { client: store } = await openClientStores({ storage: 'indexeddb', dbName, logger });
+    expect(store.capabilities.sharedAcrossTabs).toBe(false);
     expect(logger.warn).toHaveBeenCalledTimes(1);
   });
 
@@ -79,15 +79,15 @@ describe('IndexedDB unavailable: the same client over memory, with one warning',
     const restore = withIndexedDB({ open: () => ({}) });
     try {
       const logger = spyLogger();
-      const opening = openClientStore({
+      const opening = openClientStores({
         storage: 'indexeddb',
         dbName: 'x',
         logger,
         openTimeoutMs: 50,
       });
       await jest.advanceTimersByTimeAsync(50);
-      const store = await opening;
-      expect(store.kind).toBe('memory');
+      const { client: store } = await opening;
+      expect(store.capabilities.sharedAcrossTabs).toBe(false);
       expect(logger.warn).toHaveBeenCalledTimes(1);
     } finally {
       restore();
@@ -117,8 +117,9 @@ describe('IndexedDB unavailable: the same client over memory, with one warning',
 
   test("storage: 'indexeddb' opens IndexedDB when it can", async () => {
     const logger = spyLogger();
-    const store = await openClientStore({ storage: 'indexeddb', dbName: freshDbName(), logger });
-    expect(store.kind).toBe('indexeddb');
+    const stores = await openClientStores({ storage: 'indexeddb', dbName: freshDbName(), logger });
+    const store = stores.client;
+    expect(store.capabilities.sharedAcrossTabs).toBe(true);
     expect(logger.warn).not.toHaveBeenCalled();
     await store.close();
   });
@@ -126,10 +127,16 @@ describe('IndexedDB unavailable: the same client over memory, with one warning',
 
 describe('IndexedDB store', () => {
   test('a fresh database loads empty; commits upsert by mpid', async () => {
-    const store = await openIdbStore(freshDbName(), spyLogger());
-    expect(await store.load()).toEqual({ deviceId: null, currentMpid: null, users: [] });
-    await store.commit({ deviceId: 'd', currentMpid: '1', users: [record('1'), record('2')] });
-    await store.commit({ users: [record('1', { lastSeen: 9 })] });
+    const { client: store } = await openIdbStores(freshDbName(), spyLogger());
+    expect(await store.load()).toEqual({
+      revision: 0,
+      deviceId: null,
+      currentMpid: null,
+      context: null,
+      users: [],
+    });
+    await store.commit({ deviceId: 'd', currentMpid: '1', put: [record('1'), record('2')] });
+    await store.commit({ put: [record('1', { lastSeen: 9 })] });
     const state = await store.load();
     expect(state.deviceId).toBe('d');
     expect(state.currentMpid).toBe('1');
@@ -138,13 +145,13 @@ describe('IndexedDB store', () => {
   });
 
   test('a commit is all or nothing', async () => {
-    const store = await openIdbStore(freshDbName(), spyLogger());
-    await store.commit({ currentMpid: '1', users: [record('1')] });
+    const { client: store } = await openIdbStores(freshDbName(), spyLogger());
+    await store.commit({ currentMpid: '1', put: [record('1')] });
     const before = await store.load();
     // A record without its key path makes the second put fail (DataError).
     const broken = { ...record('3'), mpid: undefined } as unknown as UserRecord;
     await expect(
-      store.commit({ currentMpid: '2', users: [record('2'), broken] }),
+      store.commit({ currentMpid: '2', put: [record('2'), broken] }),
     ).rejects.toMatchObject({ code: 'storage' });
     expect(await store.load()).toEqual(before);
     await store.close();
@@ -153,8 +160,10 @@ describe('IndexedDB store', () => {
   test('another tab upgrading: we close at once (logged); the reopen fails, so memory (one more warning)', async () => {
     const dbName = freshDbName();
     const logger = spyLogger();
-    const store = await openIdbStore(dbName, logger);
-    await store.commit({ deviceId: 'd', currentMpid: '1', users: [record('1')] });
+    const { client: store } = await openIdbStores(dbName, logger);
+    const fellBack = jest.fn();
+    store.onFallback(fellBack);
+    await store.commit({ deviceId: 'd', currentMpid: '1', put: [record('1')] });
     await new Promise<void>((resolve, reject) => {
       const request = indexedDB.open(dbName, DB_VERSION + 1);
       request.onsuccess = () => {
@@ -165,14 +174,21 @@ describe('IndexedDB store', () => {
       request.onblocked = () => reject(new Error('the upgrade was blocked'));
     });
     expect(logger.warn).toHaveBeenCalledTimes(1);
-    expect(store.kind).toBe('indexeddb');
+    expect(fellBack).not.toHaveBeenCalled();
     // Our version is now too old to reopen: the store carries on in memory.
-    await store.commit({ currentMpid: '2', users: [record('2')] });
-    expect(store.kind).toBe('memory');
+    await store.commit({ currentMpid: '2', put: [record('2')] });
+    expect(fellBack).toHaveBeenCalledTimes(1);
     expect(logger.warn).toHaveBeenCalledTimes(2);
-    expect(await store.load()).toEqual({ deviceId: null, currentMpid: '2', users: [record('2')] });
+    expect(await store.load()).toEqual({
+      revision: 1,
+      deviceId: null,
+      currentMpid: '2',
+      context: null,
+      users: [record('2')],
+    });
     await store.commit({ currentMpid: '3' });
     expect(logger.warn).toHaveBeenCalledTimes(2);
+    expect(fellBack).toHaveBeenCalledTimes(1);
     await store.close();
   });
 });
@@ -181,7 +197,7 @@ describe('memory store', () => {
   test('copies in and out: callers cannot change what it holds', async () => {
     const store = createMemoryStore();
     const mine = record('1');
-    await store.commit({ deviceId: 'd', currentMpid: '1', users: [mine] });
+    await store.commit({ deviceId: 'd', currentMpid: '1', put: [mine] });
     (mine.attributes.tags as string[]).push('changed');
     const loaded = await store.load();
     expect(loaded.users[0]!.attributes.tags).toEqual(['a']);

@@ -299,7 +299,11 @@ describe('results and events', () => {
       scope: 'mpid',
     });
     await expect(client.aliasUsers(request)).resolves.toEqual({ httpCode: 202 });
-    expect(backend.calls.at(-1)).toEqual({ method: 'alias', request });
+    expect(backend.calls.at(-1)).toEqual({
+      method: 'alias',
+      request,
+      ctx: { environment: 'production', deviceId: client.deviceId, context: null },
+    });
     await expect(
       client.aliasUsers({ ...request, destinationMpid: request.sourceMpid }),
     ).rejects.toMatchObject({ code: 'bad_request', httpCode: 400 });

@@ -83,32 +83,19 @@ describe('requests in the IDSync v1 shapes', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  test('sends back the context of the last answer', async () => {
+  test('sends the context it is given with each call, and keeps none between calls', async () => {
     const { http, calls } = backend([
       ok('1', { context: 'c-1' }),
       ok('1', { context: 'c-2' }),
       ok('1'),
     ]);
-    await http.identify(request());
-    await http.login(request());
-    await http.logout(request());
-    expect(calls.map((c) => c.body.context)).toEqual([null, 'c-1', 'c-2']);
-  });
-
-  test('a slow answer to an older request does not overwrite a newer context', async () => {
-    let releaseOld!: (r: Response) => void;
-    const { http, calls } = backend([
-      () => new Promise<Response>((resolve) => (releaseOld = resolve)),
-      ok('2', { context: 'new' }),
-      ok('2'),
-    ]);
-    const older = http.identify(request());
-    await Promise.resolve();
-    await http.login(request());
-    releaseOld(ok('1', { context: 'old' }));
-    await older;
-    await http.identify(request());
-    expect(calls[2]!.body.context).toBe('new');
+    const ctx = { environment: 'development' as const, deviceId: 'dev-1' };
+    const first = await http.identify(request(), { ...ctx, context: 'from-the-client' });
+    await http.login(request(), { ...ctx, context: null });
+    await http.logout(request()); // no context at all: none is sent
+    expect(calls.map((c) => c.body.context)).toEqual(['from-the-client', null, null]);
+    // The service's context goes back to the client, which persists it.
+    expect(first.context).toBe('c-1');
   });
 
   test('modify posts identity_changes to {mpid}/modify and answers with the sent mpid', async () => {
@@ -165,19 +152,15 @@ describe('requests in the IDSync v1 shapes', () => {
   });
 
   test('alias goes to {aliasUrl}/identity/{key}/Alias with keepalive, the key in the body, no x-mp-key', async () => {
-    const { http, calls } = backend([ok('1'), answer(202, '')], {
+    const { http, calls } = backend([answer(202, '')], {
       aliasUrl: 'https://alias.example.test/v1',
     });
-    await http.identify(request({ environment: 'development' }));
-    const result = await http.alias({
-      sourceMpid: '1',
-      destinationMpid: '2',
-      startTime: 10,
-      endTime: 20,
-      scope: 'device',
-    });
+    const result = await http.alias(
+      { sourceMpid: '1', destinationMpid: '2', startTime: 10, endTime: 20, scope: 'device' },
+      { environment: 'development', deviceId: 'dev-1', context: 'c-1' },
+    );
     expect(result).toEqual({ httpCode: 202 });
-    const call = calls[1]!;
+    const call = calls[0]!;
     expect(call.url).toBe('https://alias.example.test/v1/identity/key-1/Alias');
     expect(call.init.keepalive).toBe(true);
     expect(call.init.headers).toEqual({ 'content-type': 'application/json' });

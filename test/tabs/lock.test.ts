@@ -1,5 +1,5 @@
-import { createIdentity } from '../../src';
-import { openIdbStore } from '../../src/store/idb-store';
+import { createIdentity, IdentityError } from '../../src';
+import { openIdbStores } from '../../src/store/open-store';
 import type { BackendRequest, IdentityClient } from '../../src/types';
 import { createFakeBackend, freshDbName, spyLogger, stateOf } from '../client/fake-backend';
 import { installFakeLocks, installRefusingLocks, nextEvent, recordEvents } from './tabs';
@@ -45,9 +45,9 @@ describe('Web Locks: one identity call at a time per device', () => {
     const client = await createIdentity({ backend, dbName, logger: spyLogger() });
     const anonymous = client.currentUser!;
     // Another tab's commit that sent no message (a tab closed right after committing).
-    const other = await openIdbStore(dbName, spyLogger());
+    const { client: other } = await openIdbStores(dbName, spyLogger());
     const record = { ...JSON.parse(JSON.stringify(anonymous)), mpid: '77', isLoggedIn: true };
-    await other.commit({ currentMpid: '77', users: [record] });
+    await other.commit({ currentMpid: '77', put: [record] });
     await other.close();
 
     const events = recordEvents(client);
@@ -64,9 +64,9 @@ describe('Web Locks: one identity call at a time per device', () => {
     const backend = createFakeBackend();
     const dbName = freshDbName();
     const client = await createIdentity({ backend, dbName, logger: spyLogger() });
-    const other = await openIdbStore(dbName, spyLogger());
+    const { client: other } = await openIdbStores(dbName, spyLogger());
     const record = { ...JSON.parse(JSON.stringify(client.currentUser)), mpid: '77' };
-    await other.commit({ currentMpid: '77', users: [record] });
+    await other.commit({ currentMpid: '77', put: [record] });
     await other.close();
     const result = await client.modify({ userIdentities: { email: 'm@x.y' } });
     expect(result.mpid).toBe('77');
@@ -139,6 +139,26 @@ describe('Web Locks refused (opaque origin)', () => {
       backend.failNext(error);
       await expect(client.logout()).rejects.toMatchObject({ code: 'network', cause: error });
       expect(backend.calls.filter((c) => c.method === 'logout')).toHaveLength(1);
+      await client.close();
+    } finally {
+      restore();
+    }
+  });
+
+  test('alias requests go on without the lock too: accepted, never a bare DOMException', async () => {
+    locks.restore();
+    const restore = installRefusingLocks();
+    try {
+      const backend = createFakeBackend();
+      const client = await createIdentity({ backend, dbName: freshDbName(), logger: spyLogger() });
+      const { user, previousUser } = await client.login({ userIdentities: { customerid: 'C' } });
+      const request = client.createAliasRequest(previousUser!, user);
+      await expect(client.aliasUsers(request)).resolves.toEqual({ httpCode: 202 });
+      backend.failNext(new IdentityError('server', 'fake outage', { httpCode: 503 }));
+      await expect(client.aliasUsers(request)).rejects.toBeInstanceOf(IdentityError);
+      await expect(client.flushAliases()).resolves.toBeUndefined();
+      expect(backend.calls.filter((c) => c.method === 'alias')).toHaveLength(3);
+      expect(await client.pendingAliasCount()).toBe(0);
       await client.close();
     } finally {
       restore();

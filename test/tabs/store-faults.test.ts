@@ -1,7 +1,7 @@
 import { createIdentity } from '../../src';
-import { DB_VERSION, openIdbStore } from '../../src/store/idb-store';
+import { DB_VERSION } from '../../src/store/idb-schema';
 import { createMemoryStore } from '../../src/store/memory-store';
-import { openClientStore } from '../../src/store/open-store';
+import { openClientStores, openIdbStores } from '../../src/store/open-store';
 import type { UserRecord } from '../../src/store/client-store';
 import { createFakeBackend, freshDbName, spyLogger, stateOf } from '../client/fake-backend';
 import { installFakeLocks, nextEvent, recordEvents } from './tabs';
@@ -32,8 +32,10 @@ describe('the IndexedDB store under faults', () => {
   test('the database deleted under the page: we close, then reopen a fresh one on next use', async () => {
     const dbName = freshDbName();
     const logger = spyLogger();
-    const store = await openIdbStore(dbName, logger);
-    await store.commit({ deviceId: 'd', currentMpid: '1', users: [record('1')] });
+    const { client: store } = await openIdbStores(dbName, logger);
+    const fellBack = jest.fn();
+    store.onFallback(fellBack);
+    await store.commit({ deviceId: 'd', currentMpid: '1', put: [record('1')] });
     await new Promise<void>((resolve, reject) => {
       const request = indexedDB.deleteDatabase(dbName);
       request.onsuccess = () => resolve();
@@ -41,17 +43,29 @@ describe('the IndexedDB store under faults', () => {
       request.onblocked = () => reject(new Error('the delete was blocked'));
     });
     expect(logger.warn).toHaveBeenCalledTimes(1);
-    expect(await store.load()).toEqual({ deviceId: null, currentMpid: null, users: [] });
-    expect(store.kind).toBe('indexeddb');
-    await store.commit({ deviceId: 'e', currentMpid: '2', users: [record('2')] });
-    expect(await store.load()).toEqual({ deviceId: 'e', currentMpid: '2', users: [record('2')] });
+    expect(await store.load()).toEqual({
+      revision: 0,
+      deviceId: null,
+      currentMpid: null,
+      context: null,
+      users: [],
+    });
+    expect(fellBack).not.toHaveBeenCalled();
+    await store.commit({ deviceId: 'e', currentMpid: '2', put: [record('2')] });
+    expect(await store.load()).toEqual({
+      revision: 1,
+      deviceId: 'e',
+      currentMpid: '2',
+      context: null,
+      users: [record('2')],
+    });
     await store.close();
   });
 
   test('the device id is set once: a second one written later is ignored, in one transaction', async () => {
-    const store = await openIdbStore(freshDbName(), spyLogger());
+    const { client: store } = await openIdbStores(freshDbName(), spyLogger());
     await Promise.all([
-      store.commit({ deviceId: 'first', users: [record('1')] }),
+      store.commit({ deviceId: 'first', put: [record('1')] }),
       store.commit({ deviceId: 'second', currentMpid: '1' }),
     ]);
     expect(await store.load()).toMatchObject({ deviceId: 'first', currentMpid: '1' });
@@ -59,7 +73,7 @@ describe('the IndexedDB store under faults', () => {
   });
 
   test('after close every use rejects with storage', async () => {
-    const store = await openIdbStore(freshDbName(), spyLogger());
+    const { client: store } = await openIdbStores(freshDbName(), spyLogger());
     await store.close();
     await expect(store.load()).rejects.toMatchObject({ code: 'storage' });
     await expect(store.commit({ currentMpid: '1' })).rejects.toMatchObject({ code: 'storage' });
@@ -84,8 +98,12 @@ describe('memory and missing IndexedDB', () => {
     });
     try {
       const logger = spyLogger();
-      const store = await openClientStore({ storage: 'indexeddb', dbName: 'x', logger });
-      expect(store.kind).toBe('memory');
+      const { client: store } = await openClientStores({
+        storage: 'indexeddb',
+        dbName: 'x',
+        logger,
+      });
+      expect(store.capabilities.sharedAcrossTabs).toBe(false);
       expect(logger.warn).toHaveBeenCalledTimes(1);
       expect(logger.warn.mock.calls[0]![0]).toMatch(/SecurityError/);
     } finally {

@@ -1,4 +1,5 @@
 import { createIdentity } from '../../src';
+import { openIdbStores } from '../../src/store/open-store';
 import type { BackendRequest, IdentityClient, IdentityOptions } from '../../src/types';
 import { createFakeBackend, freshDbName, spyLogger, stateOf } from '../client/fake-backend';
 import { nextEvent, recordEvents, withoutBroadcastChannel } from './tabs';
@@ -117,19 +118,29 @@ describe('BroadcastChannel: a commit in one tab reaches the others', () => {
     const events = recordEvents(b);
     const channel = new BroadcastChannel(`idsync:${dbName}`);
     const record = { ...a.currentUser!, attributes: { x: 1 } };
+    // The revision the store holds: the good message below is the next commit.
+    const { client: store } = await openIdbStores(dbName, spyLogger());
+    const revision = (await store.readRevision()) + 1;
+    await store.close();
+    const valid = { from: 'other', revision, put: [], delete: [] };
     const junk: unknown[] = [
       null,
       'text',
-      { users: [] },
-      { from: 'other', users: 'no' },
-      { from: 'other', users: [{ mpid: 'not-an-mpid' }] },
-      { from: 'other', users: [], currentMpid: 'abc' },
-      { from: 'other', users: [{ ...JSON.parse(JSON.stringify(record)), isLoggedIn: 'yes' }] },
+      { revision, put: [], delete: [] },
+      { ...valid, put: 'no' },
+      { ...valid, put: [{ mpid: 'not-an-mpid' }] },
+      { ...valid, currentMpid: 'abc' },
+      { ...valid, put: [{ ...JSON.parse(JSON.stringify(record)), isLoggedIn: 'yes' }] },
+      { ...valid, revision: 'next' },
+      { ...valid, revision: 0 },
+      { ...valid, delete: ['not-an-mpid'] },
+      { ...valid, delete: undefined },
+      { ...valid, context: 42 },
     ];
     for (const message of junk) channel.postMessage(message);
     // Then a good one from the same sender: messages arrive in order.
     const good = nextEvent(b);
-    channel.postMessage({ from: 'other', users: [JSON.parse(JSON.stringify(record))] });
+    channel.postMessage({ ...valid, put: [JSON.parse(JSON.stringify(record))] });
     await good;
     expect(events).toHaveLength(1);
     expect(b.currentUser!.attributes).toEqual({ x: 1 });

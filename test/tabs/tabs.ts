@@ -14,12 +14,19 @@ export function installFakeLocks(): {
   const requested: string[] = [];
   let waiting = 0;
   const locks = {
-    request<T>(name: string, callback: () => Promise<T>): Promise<T> {
+    // The Web Locks signature: request(name, callback) or request(name, options, callback).
+    request<T>(
+      name: string,
+      optionsOrCallback: object | ((lock: { name: string }) => Promise<T>),
+      maybeCallback?: (lock: { name: string }) => Promise<T>,
+    ): Promise<T> {
+      const callback =
+        maybeCallback ?? (optionsOrCallback as (lock: { name: string }) => Promise<T>);
       requested.push(name);
       waiting += 1;
       const granted = (tails.get(name) ?? Promise.resolve()).then(() => {
         waiting -= 1;
-        return callback();
+        return callback({ name });
       });
       tails.set(
         name,

@@ -4,7 +4,7 @@ import type {
   AliasRequest,
   BackendRequest,
   BackendResponse,
-  Environment,
+  CallContext,
   IdentityBackend,
   ModifyRequest,
 } from '../../types';
@@ -45,7 +45,11 @@ interface Answer {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-/** The IDSync v1 HTTP API, over `fetch`. */
+/**
+ * The IDSync v1 HTTP API, over `fetch`. Stateless: the service's context, the
+ * environment and the device id come with each call (`CallContext`), and a new
+ * context goes back to the client in the response, which persists it.
+ */
 export class HttpBackend implements IdentityBackend {
   private readonly baseUrl: string;
   private readonly aliasUrl: string;
@@ -55,18 +59,6 @@ export class HttpBackend implements IdentityBackend {
   private readonly fetchFn: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
-
-  /** The service's opaque `context`, sent back on every identity request. */
-  private context: string | null = null;
-  /**
-   * Order of the request that gave `context`. A slow answer to an older
-   * request must not overwrite the context of a newer one.
-   */
-  private contextOrder = 0;
-  private sentCount = 0;
-  /** alias bodies carry an environment and device id, which AliasRequest lacks */
-  private environment: Environment = 'production';
-  private deviceId: string | undefined;
 
   constructor(options: HttpBackendOptions) {
     // Plain-JS callers may pass nothing at all: say what is missing, not "undefined".
@@ -96,59 +88,51 @@ export class HttpBackend implements IdentityBackend {
     this.random = options.random ?? Math.random;
   }
 
-  identify(req: BackendRequest): Promise<BackendResponse> {
-    return this.identityCall('identify', req);
+  identify(req: BackendRequest, ctx?: CallContext): Promise<BackendResponse> {
+    return this.identityCall('identify', req, ctx);
   }
 
-  login(req: BackendRequest): Promise<BackendResponse> {
-    return this.identityCall('login', req);
+  login(req: BackendRequest, ctx?: CallContext): Promise<BackendResponse> {
+    return this.identityCall('login', req, ctx);
   }
 
-  logout(req: BackendRequest): Promise<BackendResponse> {
-    return this.identityCall('logout', req);
+  logout(req: BackendRequest, ctx?: CallContext): Promise<BackendResponse> {
+    return this.identityCall('logout', req, ctx);
   }
 
-  async modify(mpid: string, req: ModifyRequest): Promise<BackendResponse> {
-    const order = ++this.sentCount;
-    this.environment = req.environment;
+  async modify(mpid: string, req: ModifyRequest, _ctx?: CallContext): Promise<BackendResponse> {
     const url = `${this.baseUrl}/${encodeURIComponent(mpid)}/modify`;
     const answer = await this.send(url, modifyBody(req, randomUuid()), this.identityHeaders());
-    return this.keepContext(order, parseIdentityAnswer(answer.status, answer.body, mpid));
+    return parseIdentityAnswer(answer.status, answer.body, mpid);
   }
 
   /**
    * Sent with `keepalive`, so that an alias requested while the page unloads
    * still leaves. Retried like an identity call, briefly: the patient,
    * persistent retrying is the client's alias outbox (ALIAS_RETRY), and two
-   * layers of long backoff would keep one send pending for minutes.
+   * layers of long backoff would keep one send pending for minutes. The
+   * environment and device id, which AliasRequest lacks, come from `ctx`.
    */
-  async alias(req: AliasRequest): Promise<{ httpCode: number }> {
+  async alias(req: AliasRequest, ctx?: CallContext): Promise<{ httpCode: number }> {
     const url = `${this.aliasUrl}/identity/${encodeURIComponent(this.apiKey)}/Alias`;
     const body = aliasBody(req, {
       apiKey: this.apiKey,
       requestId: randomUuid(),
-      environment: this.environment,
-      deviceId: this.deviceId,
+      environment: ctx?.environment ?? 'production',
+      deviceId: ctx?.deviceId,
     });
     const answer = await this.send(url, body, { 'content-type': 'application/json' }, true);
     return { httpCode: answer.status };
   }
 
-  private async identityCall(path: string, req: BackendRequest): Promise<BackendResponse> {
-    const order = ++this.sentCount;
-    this.environment = req.environment;
-    this.deviceId = req.knownIdentities.device_application_stamp ?? this.deviceId;
-    const body = identityBody(req, randomUuid(), this.context);
+  private async identityCall(
+    path: string,
+    req: BackendRequest,
+    ctx: CallContext | undefined,
+  ): Promise<BackendResponse> {
+    const body = identityBody(req, randomUuid(), ctx?.context ?? null);
     const answer = await this.send(`${this.baseUrl}/${path}`, body, this.identityHeaders());
-    return this.keepContext(order, parseIdentityAnswer(answer.status, answer.body));
-  }
-
-  private keepContext(order: number, response: BackendResponse): BackendResponse {
-    if (response.context !== undefined && order > this.contextOrder) {
-      this.context = response.context;
-      this.contextOrder = order;
-    }
-    return response;
+    return parseIdentityAnswer(answer.status, answer.body);
   }
 
   private identityHeaders(): Record<string, string> {

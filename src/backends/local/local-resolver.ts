@@ -1,4 +1,5 @@
 import { IdentityError } from '../../errors';
+import type { CallContext } from '../../types';
 import type {
   AliasRequest,
   BackendRequest,
@@ -117,19 +118,19 @@ export class LocalResolver implements IdentityBackend {
     return toResponse(profile);
   }
 
-  identify(req: BackendRequest): Promise<BackendResponse> {
+  identify(req: BackendRequest, _ctx?: CallContext): Promise<BackendResponse> {
     return this.resolve('identify', req);
   }
 
-  login(req: BackendRequest): Promise<BackendResponse> {
+  login(req: BackendRequest, _ctx?: CallContext): Promise<BackendResponse> {
     return this.resolve('login', req);
   }
 
-  logout(req: BackendRequest): Promise<BackendResponse> {
+  logout(req: BackendRequest, _ctx?: CallContext): Promise<BackendResponse> {
     return this.resolve('logout', req);
   }
 
-  async modify(mpid: string, req: ModifyRequest): Promise<BackendResponse> {
+  async modify(mpid: string, req: ModifyRequest, _ctx?: CallContext): Promise<BackendResponse> {
     const changes = validateModifyRequest(mpid, req);
     const ctx = this.context();
     const profile = await this.store.transact((lookup) =>
@@ -143,7 +144,7 @@ export class LocalResolver implements IdentityBackend {
     };
   }
 
-  async alias(req: AliasRequest): Promise<{ httpCode: number }> {
+  async alias(req: AliasRequest, _ctx?: CallContext): Promise<{ httpCode: number }> {
     if (!aliasAllowed(this.config)) {
       throw new IdentityError('forbidden', `aliasing is not provisioned under ${this.strategy}`, {
         httpCode: 403,

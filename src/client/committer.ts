@@ -1,0 +1,157 @@
+import type { ClientStore, StoreChange, StoredState } from '../store/client-store';
+import type { Logger, UserChangeEvent } from '../types';
+import { createSerialQueue } from './serial-queue';
+import { connectTabs, type SyncedChange, type TabSync } from './tab-sync';
+import type { CacheChange, UserCache } from './user-cache';
+
+/**
+ * The one way state changes: under the commit mutex, on the latest records,
+ * committed to the store before the cache is swapped, then posted to the other
+ * tabs of the database. It also keeps this tab current with theirs: their
+ * messages are adopted as they arrive, and `catchUp` re-reads the store when
+ * its revision says that a message was missed.
+ */
+export interface Committer {
+  readonly deviceId: string;
+  /** the service's latest context, sent with every call */
+  readonly context: string | null;
+  /** Runs `task` under the commit mutex: one read-modify-write of the state at a time. */
+  exclusive<T>(task: () => Promise<T>): Promise<T>;
+  /** Within `exclusive`: commits, then swaps the cache, then tells the other tabs. */
+  commit(change: StoreChange): Promise<void>;
+  /**
+   * Makes sure this tab holds what the store holds, under the commit mutex,
+   * with one small read of the revision when another tab may have written
+   * (`always`: even where messages alone are trusted). null when there is
+   * nothing to read: the caller goes on at once.
+   */
+  catchUp(always?: boolean): Promise<void> | null;
+  /** Lets a commit in progress finish (its message still goes out), then closes the store. */
+  close(): Promise<void>;
+}
+
+export interface CommitterOptions {
+  store: ClientStore;
+  cache: UserCache;
+  /** what the store held at start-up */
+  stored: StoredState;
+  dbName: string;
+  logger: Logger;
+  notify(event: UserChangeEvent): void;
+  /** false: skip the revision read, trust the other tabs' messages (no Web Locks: nothing orders calls anyway) */
+  readBeforeCalls(): boolean;
+}
+
+export function createCommitter(options: CommitterOptions): Committer {
+  const { store, cache, stored, dbName, logger } = options;
+  const mutex = createSerialQueue();
+  let deviceId = stored.deviceId as string;
+  let context = stored.context;
+  // `held`: the revision this tab fully reflects (-1: unknown, re-read before
+  // the next call). `seen`: the newest revision whose change this tab took.
+  let held = stored.revision;
+  let seen = stored.revision;
+  let shared = store.capabilities.sharedAcrossTabs;
+  let closed = false;
+
+  const refreshSoon = (): void => {
+    void mutex(async () => {
+      if (!closed && shared && held < 0) await refresh();
+    }).catch((error: unknown) => logger.warn('[idsync] re-reading the store failed', error));
+  };
+
+  /** A revision this tab now reflects: in sequence, or a gap (re-read soon). */
+  const reached = (revision: number): void => {
+    held = held >= 0 && revision === held + 1 ? revision : -1;
+    seen = Math.max(seen, revision);
+    if (held < 0) refreshSoon();
+  };
+
+  /** Another tab's change (a message or a re-read); 'sync' when the current user or its record changed. */
+  const adopt = (change: CacheChange, replaceAll = false): void => {
+    const before = cache.currentUser();
+    if (replaceAll) cache.replace(change.put ?? [], change.currentMpid ?? null);
+    else cache.adopt(change);
+    const after = cache.currentUser();
+    if (after !== before) options.notify({ type: 'sync', user: after, previousUser: before });
+  };
+
+  const onMessage = (change: SyncedChange): void => {
+    if (closed || change.revision <= seen) return; // already reflected (or older than what is held)
+    if (change.context !== undefined) context = change.context;
+    adopt(change);
+    reached(change.revision);
+  };
+
+  /** Re-reads the store, which another tab may have written, and takes what it holds. */
+  const refresh = async (): Promise<void> => {
+    let latest = await store.load();
+    if (latest.deviceId === null) {
+      // The database was deleted under the page: write back what this tab
+      // holds rather than lose the user.
+      logger.info(`[idsync] "${dbName}" lost its contents; restoring them from this tab`);
+      const put = cache.records();
+      await store.commit({ deviceId, currentMpid: cache.currentMpid, context, put });
+      latest = await store.load();
+    }
+    deviceId = latest.deviceId ?? deviceId;
+    context = latest.context;
+    adopt({ put: latest.users, currentMpid: latest.currentMpid }, true);
+    held = seen = latest.revision;
+  };
+
+  const tabs: TabSync | null = shared
+    ? connectTabs(dbName, {
+        onChange: onMessage,
+        onMaybeStale: () => {
+          held = -1;
+          refreshSoon();
+        },
+      })
+    : null;
+  store.onFallback(() => {
+    // In memory from now on: nothing of other tabs to read or adopt.
+    shared = false;
+  });
+
+  return {
+    get deviceId() {
+      return deviceId;
+    },
+    get context() {
+      return context;
+    },
+    exclusive: (task) => mutex(task),
+    async commit(change) {
+      const revision = await store.commit(change);
+      cache.apply(change);
+      if (change.context !== undefined) context = change.context;
+      if (!shared) return;
+      reached(revision);
+      const message: SyncedChange = {
+        revision,
+        put: change.put ?? [],
+        delete: change.delete ?? [],
+      };
+      if (change.currentMpid !== undefined) message.currentMpid = change.currentMpid;
+      if (change.context !== undefined) message.context = change.context;
+      tabs?.post(message);
+    },
+    catchUp(always = false) {
+      if (!shared || (!always && held >= 0 && !options.readBeforeCalls() && tabs?.live)) {
+        return null; // nothing to read: messages keep this tab current
+      }
+      return mutex(async () => {
+        if (held >= 0 && (await store.readRevision()) === held) return;
+        await refresh();
+      });
+    },
+    close() {
+      closed = true; // no more adopting; a commit already queued still runs
+      return mutex(() => {
+        tabs?.close(); // after the last commit, whose message is still sent
+        return store.close();
+      });
+    },
+  };
+}

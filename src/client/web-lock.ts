@@ -1,0 +1,72 @@
+import { IdentityError } from '../errors';
+
+/**
+ * One Web Lock (`navigator.locks`) by name, for the identity calls (one at a
+ * time per device) and the alias outbox (one sending tab per database). The
+ * browser releases a lock when its tab closes, so a tab closed mid-request
+ * never blocks the others.
+ *
+ * Where the API is missing, or refuses before granting (a SecurityError in
+ * opaque origins such as sandboxed iframes), the task runs without the lock
+ * rather than fail: each tab's own serial queue still orders its work.
+ */
+export interface WebLock {
+  /**
+   * Runs `task` holding the lock. With `ifAvailable`, resolves `undefined`
+   * without running it when another tab holds the lock. Rejects with the
+   * task's own error, or with IdentityError 'storage' when the lock itself
+   * fails after granting (never with a bare DOMException).
+   */
+  run<T>(task: () => Promise<T>, ifAvailable?: false): Promise<T>;
+  run<T>(task: () => Promise<T>, ifAvailable: boolean): Promise<T | undefined>;
+  /** true when the lock is shared with other tabs (Web Locks present). */
+  readonly crossTab: boolean;
+}
+
+interface LockManagerLike {
+  request<T>(
+    name: string,
+    options: { ifAvailable: boolean },
+    callback: (lock: unknown) => Promise<T>,
+  ): Promise<T>;
+}
+
+/** `name: null` gives the in-tab fallback (a client whose state no other tab shares). */
+export function createWebLock(name: string | null): WebLock {
+  const locks: LockManagerLike | undefined =
+    name === null || typeof navigator === 'undefined'
+      ? undefined
+      : (navigator as { locks?: LockManagerLike }).locks;
+  if (locks === undefined || locks === null || typeof locks.request !== 'function') {
+    return { run: (task: () => Promise<unknown>) => task(), crossTab: false } as WebLock;
+  }
+  const run = async <T>(task: () => Promise<T>, ifAvailable = false): Promise<T | undefined> => {
+    let granted = false;
+    let failed: { error: unknown } | undefined;
+    const held = async (lock: unknown): Promise<T | undefined> => {
+      granted = true;
+      if (lock === null) return undefined; // ifAvailable, and another tab holds it
+      try {
+        return await task();
+      } catch (error) {
+        failed = { error };
+        throw error;
+      }
+    };
+    try {
+      return await locks.request(name as string, { ifAvailable }, held);
+    } catch (error) {
+      if (failed !== undefined) throw failed.error; // the task's own error, as it was
+      // Refused before running: go on without the lock rather than fail the call.
+      if (!granted) return task();
+      throw new IdentityError('storage', `the lock "${name}" failed (${nameOf(error)})`, {
+        cause: error,
+      });
+    }
+  };
+  return { run, crossTab: true } as WebLock;
+}
+
+function nameOf(error: unknown): string {
+  return error instanceof Error || error instanceof DOMException ? error.name : 'Error';
+}
