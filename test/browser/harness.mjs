@@ -1,38 +1,16 @@
-// Shared by the real-browser tests: find Debian's Chromium, launch it headless
-// with the flags this sandbox needs, and serve the repository from 127.0.0.1.
-import { existsSync } from 'node:fs';
+// Shared by the real-browser tests: serve the repository from 127.0.0.1.
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumPath } from './driver/chromium.mjs';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
-/** The flags this sandbox needs (no sandbox as root, no background traffic); bench/ reuses them. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+export { CHROMIUM_ARGS, chromiumPath } from './driver/chromium.mjs';
 
-/** The Chromium to drive: $CHROMIUM_PATH, else Debian's. Never skips silently. */
-export function chromiumPath() {
-  const path = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-  if (!existsSync(path)) {
-    throw new Error(
-      `Chromium not found at ${path}. The browser tests need a real Chromium: ` +
-        'install Debian\'s with "apt-get update && apt-get install -y chromium", ' +
-        'or point CHROMIUM_PATH at another Chromium binary.',
-    );
-  }
-  return path;
-}
-
+/** Playwright's Chromium, for suites not yet on the driver layer (driver/index.mjs). */
 export async function launchBrowser() {
   return chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
 }
