@@ -10,7 +10,7 @@
  * or, in a module, `import type {} from 'idsync-web/global';`. Type names are
  * reached through the package: `import('idsync-web').IdentityClient`.
  *
- * @module
+ * @module idsync-web/global
  */
 import type * as Library from './index';
 import type { Page, PageOptions } from './page/page';

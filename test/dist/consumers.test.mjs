@@ -29,6 +29,9 @@ const tsExamples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]
 const pageExamples = [...readme.matchAll(/```html\n([\s\S]*?)```/g)]
   .flatMap((m) => [...m[1].matchAll(/<script>([\s\S]*?)<\/script>/g)].map((s) => s[1]))
   .filter((code) => /\bIDSync\.\w+\(/.test(code) && !code.startsWith('!function'));
+// README's TypeScript for script-tag pages: fenced as `typescript`, since the
+// jest check of the `ts` blocks resolves the package entry alone, not its global.
+const pageTsExamples = [...readme.matchAll(/```typescript\n([\s\S]*?)```/g)].map((m) => m[1]);
 
 // A CommonJS file has no top-level await: its copy of an example keeps the
 // imports and `declare`s at the top and runs the rest in an async function.
@@ -69,6 +72,10 @@ before(() => {
     const cjs = asCommonJs(compilers['6.0'], code);
     writeFileSync(join(consumers, 'node16-cjs', `readme-${i + 1}.ts`), cjs);
   });
+  pageTsExamples.forEach((code, i) => {
+    // As written: its reference directive must work at the top of a page script.
+    writeFileSync(join(consumers, 'script-tag', `readme-typescript-${i + 1}.ts`), code);
+  });
   pageExamples.forEach((code, i) => {
     // Each in a block of its own: page scripts share one global scope.
     const page = `/// <reference types="idsync-web/global" />\n{${code}}\n`;
@@ -80,6 +87,8 @@ after(() => packed?.remove());
 test('README has examples for every kind of consumer', () => {
   assert.ok(tsExamples.length >= 2, 'TypeScript examples');
   assert.ok(pageExamples.length >= 2, 'script-tag examples');
+  assert.ok(pageTsExamples.length >= 1, 'script-tag TypeScript examples');
+  assert.ok(pageTsExamples.every((code) => code.includes('idsync-web/global')));
 });
 
 // Lib files (lib.dom.d.ts above all) are parsed once per compiler, not once
@@ -138,7 +147,7 @@ for (const [version, ts] of Object.entries(compilers)) {
       const { problems, declarations, files } = typeCheck(ts, project, cache);
       assert.deepEqual(problems, [], `${project} with TypeScript ${ts.version}`);
       assert.deepEqual(declarations, EXPECTED_DECLARATIONS[project], `${project} declarations`);
-      assert.ok(files >= (project === 'script-tag' ? 4 : tsExamples.length), `${project} files`);
+      assert.ok(files >= (project === 'script-tag' ? 5 : tsExamples.length), `${project} files`);
     }
   });
 }

@@ -11,9 +11,11 @@ import type {
 import { delayFor, IDENTITY_RETRY, resolvePolicy, type RetryPolicy } from '../../retry';
 import { aliasBody, errorForStatus, identityBody, modifyBody, parseIdentityAnswer } from './wire';
 
+/** The options of `HttpBackend`. */
 export interface HttpBackendOptions {
   /** where the IDSync v1 endpoints live, e.g. `https://identity.example.com/v1` */
   baseUrl: string;
+  /** the API key of the service (the `x-mp-key` header; in the body for alias) */
   apiKey: string;
   /** base of the alias endpoint (`{aliasUrl}/identity/{apiKey}/Alias`); default `baseUrl` */
   aliasUrl?: string;
@@ -116,7 +118,10 @@ export class HttpBackend implements IdentityBackend {
    * persistent retrying is the client's alias outbox (ALIAS_RETRY), and two
    * layers of long backoff would keep one send pending for minutes.
    */
-  async alias(req: AliasRequest): Promise<{ httpCode: number }> {
+  async alias(req: AliasRequest): Promise<{
+    /** 202 (or 200): accepted */
+    httpCode: number;
+  }> {
     const url = `${this.aliasUrl}/identity/${encodeURIComponent(this.apiKey)}/Alias`;
     const body = aliasBody(req, {
       apiKey: this.apiKey,
