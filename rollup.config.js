@@ -14,7 +14,9 @@ rmSync(resolve(root, 'dist'), { recursive: true, force: true });
 
 // The package's module entry points, one line each: `import` gets dist/NAME.mjs
 // typed by dist/NAME.d.mts, `require` gets dist/NAME.cjs typed by
-// dist/NAME.d.cts (package.json's exports map names the same files). Each
+// dist/NAME.d.cts. package.json names the same files in its exports map (and
+// the subpath in typesVersions, for node10); test/dist checks both and runs
+// attw on every subpath, so a new entry is this line plus those two. Each
 // entry is built on its own, so entries share no chunk and no declaration
 // file. `external` lists what stays an import (the runtime dependencies, or
 // Node's built-ins for a Node-only entry); `tsconfig` is the project whose
@@ -40,9 +42,10 @@ const isExternal = (external) => (id) =>
   id.startsWith('node:') || external.some((name) => id === name || id.startsWith(`${name}/`));
 
 // One TypeScript pass per output kind. Declarations come from rollup-plugin-dts
-// below, not from this pass.
+// below, not from this pass; noEmit is lifted for projects that are
+// type-check-only on their own (src/server/tsconfig.json).
 const ts = (tsconfig) =>
-  typescript({ tsconfig, declaration: false, outDir: 'dist', sourceMap: true });
+  typescript({ tsconfig, noEmit: false, declaration: false, outDir: 'dist', sourceMap: true });
 
 // ESM and CommonJS of one entry. Code most pages never run (the alias outbox)
 // is a dynamic import: its own chunk in both builds.
