@@ -190,6 +190,7 @@ export interface BackendResponse {
  * between calls, everything a call needs comes with it.
  */
 export interface CallContext {
+  /** the client's `environment` option, sent with the call */
   environment: Environment;
   /** this device's id (`device_application_stamp`) */
   deviceId: string;
