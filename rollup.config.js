@@ -46,6 +46,9 @@ const modules = [
 const manualChunks = (id) => {
   const path = id.replace(/\\/g, '/');
   if (/\/src\/(retry|validation\/alias)\.ts$/.test(path)) return 'alias-shared';
+  // The in-page resolver and its IndexedDB store (the one user of idb): a chunk
+  // of its own, so that an app using just the client does not bundle idb.
+  if (/\/src\/backends\/local\//.test(path)) return 'resolver';
   if (/\/src\/(errors|identity-types|validation\/(plain|mpid|identities))\.ts$/.test(path)) {
     return 'base';
   }

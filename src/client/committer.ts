@@ -42,6 +42,10 @@ export interface CommitterOptions {
   readBeforeCalls(): boolean;
 }
 
+/**
+ * (One closure, longer than most: the revision bookkeeping, the tab
+ * connection and the mutex are state its small functions share.)
+ */
 export function createCommitter(options: CommitterOptions): Committer {
   const { store, cache, stored, dbName, logger } = options;
   const mutex = createSerialQueue();
@@ -128,14 +132,8 @@ export function createCommitter(options: CommitterOptions): Committer {
       if (change.context !== undefined) context = change.context;
       if (!shared) return;
       reached(revision);
-      const message: SyncedChange = {
-        revision,
-        put: change.put ?? [],
-        delete: change.delete ?? [],
-      };
-      if (change.currentMpid !== undefined) message.currentMpid = change.currentMpid;
-      if (change.context !== undefined) message.context = change.context;
-      tabs?.post(message);
+      // The change as it was committed (its absent fields stay absent), with its revision.
+      tabs?.post({ put: [], delete: [], ...change, revision });
     },
     catchUp(always = false) {
       if (!shared || (!always && held >= 0 && !options.readBeforeCalls() && tabs?.live)) {
