@@ -81,8 +81,13 @@ function classify(error: unknown, pg: typeof Pg): Outcome {
     // connection exceptions, operator intervention (a shutdown), insufficient resources
     return /^(08|57|53)/.test(code) ? 'unavailable' : 'failed';
   }
-  // No SQLSTATE: the connection itself failed (refused, reset, timed out, terminated).
-  return error instanceof Error ? 'unavailable' : 'rethrow';
+  // No SQLSTATE: the connection itself failed (refused, reset, timed out, terminated),
+  // or something else went wrong, a bug, which stays itself.
+  const connection =
+    error instanceof Error &&
+    (typeof (error as NodeJS.ErrnoException).code === 'string' ||
+      /connection|timeout|terminated/i.test(error.message));
+  return connection ? 'unavailable' : 'rethrow';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

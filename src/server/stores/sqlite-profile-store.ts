@@ -63,6 +63,7 @@ export class SqliteProfileStore extends SqlProfileStore {
   private constructor(
     private readonly db: Database,
     private readonly runner: SqlRunner,
+    private readonly SqliteError: typeof BetterSqlite3.SqliteError,
     uniqueTypes: ReadonlySet<IdentityType>,
   ) {
     super(uniqueTypes);
@@ -84,7 +85,7 @@ export class SqliteProfileStore extends SqlProfileStore {
       db.exec('BEGIN IMMEDIATE');
       await migrate(runner);
       db.exec('COMMIT');
-      return new SqliteProfileStore(db, runner, options.uniqueTypes);
+      return new SqliteProfileStore(db, runner, Database.SqliteError, options.uniqueTypes);
     } catch (error) {
       db?.close();
       const reason = error instanceof Error ? error.message : String(error);
@@ -102,7 +103,8 @@ export class SqliteProfileStore extends SqlProfileStore {
         return result;
       } catch (error) {
         this.rollback();
-        if (error instanceof IdentityError || mode === 'import') throw error;
+        // Only the database's own errors become `storage`; a bug elsewhere stays itself.
+        if (mode === 'import' || !(error instanceof this.SqliteError)) throw error;
         throw failure(error);
       }
     });
