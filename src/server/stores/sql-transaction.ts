@@ -35,14 +35,27 @@ export class SqlTransaction {
     private readonly uniqueTypes: ReadonlySet<IdentityType>,
   ) {}
 
+  /**
+   * Rows already fetched by (type, value). Nothing is written before
+   * `apply`, so a second lookup of one value (the core checks a login id
+   * when it matches and again when it assigns it) needs no second query.
+   */
+  private readonly fetched = new Map<string, unknown[]>();
+
   readonly lookup: ProfileLookup = {
     byIdentity: async (type, value) => {
-      const rows = await this.db.query(
-        `SELECT p.data FROM idsync_identities i JOIN idsync_profiles p ON p.mpid = i.mpid
-          WHERE i.type = ? AND i.value = ?`,
-        [type, value],
-      );
-      return rows.map((row) => this.remember(parseProfile(row.data)));
+      const key = `${type}\u0000${value}`;
+      let data = this.fetched.get(key);
+      if (data === undefined) {
+        const rows = await this.db.query(
+          `SELECT p.data FROM idsync_identities i JOIN idsync_profiles p ON p.mpid = i.mpid
+            WHERE i.type = ? AND i.value = ?`,
+          [type, value],
+        );
+        this.fetched.set(key, (data = rows.map((row) => row.data)));
+      }
+      // Parsed afresh each time: the core edits what it reads.
+      return data.map((text) => this.remember(parseProfile(text)));
     },
     byMpid: async (mpid) => {
       const [row] = await this.db.query(`SELECT data FROM idsync_profiles WHERE mpid = ?`, [mpid]);
