@@ -2,25 +2,23 @@
  * The local IDSync v1 server: Node's `http`, no framework. Any client that
  * speaks IDSync v1 can be pointed at it; answers come from an
  * `IdentityBackend` (the CLI gives it the same LocalResolver as the browser).
- *
- * A request passes, in order: the Host check (http/host-header.ts), the
- * Origin check and preflight (http/cors.ts), routing (http/routing.ts), the
- * API key (http/auth.ts), the body limits (http/body.ts), fault injection
- * (faults.ts) and finally its handler (handlers.ts).
+ * This file sets up the server and its limits; what a request passes
+ * through, in which order, is request-handler.ts.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { IdentityBackend } from '../types';
 import { createFaults, type Faults } from './faults';
-import { answerApi, answerFaults, answerProfiles, describe, type ApiContext } from './handlers';
-import { errorAnswer, HttpAnswer, notAllowed, writeAnswer } from './http/answer';
-import { checkApiKey, keyChecker } from './http/auth';
-import { declaredTooLarge, readBody, tooLargeAnswer, type BodyLimits } from './http/body';
+import { describe } from './handlers';
+import { errorAnswer, writeAnswer, type HttpAnswer } from './http/answer';
+import { keyChecker } from './http/auth';
+import { declaredTooLarge, tooLargeAnswer, type BodyLimits } from './http/body';
 import { originPolicy } from './http/cors';
 import { hostChecker } from './http/host-header';
-import { loggedPath, route, type Route } from './http/routing';
+import { loggedPath } from './http/routing';
 import type { ProfilePages } from './profile-pages';
+import { handleRequest, type RequestPolicy } from './request-handler';
 
 export type { FaultAnswer, Faults } from './faults';
 export type { ProfilePages } from './profile-pages';
@@ -77,114 +75,49 @@ export function createIdsyncServer(options: IdsyncServerOptions): IdsyncServer {
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const { log } = options;
   const now = options.now ?? Date.now;
-  const initial = { failRate: options.failRate ?? 0, latencyMs: options.latencyMs ?? 0 };
-  const faults = createFaults(initial);
-  const origins = originPolicy(options.allowOrigins);
-  const keyMatches = options.apiKey === undefined ? undefined : keyChecker(options.apiKey);
-  let hostAllowed = hostChecker();
+  const initialFaults = { failRate: options.failRate ?? 0, latencyMs: options.latencyMs ?? 0 };
   let contextCounter = 0;
-  const api: ApiContext = {
-    backend: options.backend,
-    now,
-    nextContext: () => `ctx-${++contextCounter}`,
-    ...(log ? { log } : {}),
+  const policy: RequestPolicy = {
+    hostAllowed: hostChecker(),
+    origins: originPolicy(options.allowOrigins),
+    keyMatches: options.apiKey === undefined ? undefined : keyChecker(options.apiKey),
+    limits,
+    faults: createFaults(initialFaults),
+    initialFaults,
+    faultsApi: options.faultsApi ?? false,
+    random: options.random ?? Math.random,
+    profiles: options.profiles,
+    api: {
+      backend: options.backend,
+      now,
+      nextContext: () => `ctx-${++contextCounter}`,
+      ...(log ? { log } : {}),
+    },
   };
 
-  const server = createServer(
-    {
-      headersTimeout: limits.headersTimeoutMs,
-      // Node's own backstop for the whole request; the body timer answers first.
-      requestTimeout: limits.headersTimeoutMs + limits.timeoutMs + 1_000,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
-    },
-    (req, res) => respond(req, res),
-  );
-  server.maxConnections = limits.maxConnections;
-  // `Expect: 100-continue`: an oversized body is refused before it is sent.
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (!declaredTooLarge(req, limits.maxBytes)) {
-      res.writeContinue();
-      return respond(req, res);
-    }
-    writeAnswer(res, tooLargeAnswer(limits.maxBytes), origins.headers(req));
-  });
-  server.on('clientError', answerClientError);
-
-  function respond(req: IncomingMessage, res: ServerResponse): void {
+  const respond = (req: IncomingMessage, res: ServerResponse): void => {
     const started = now();
     const [pathname = '/', search = ''] = (req.url ?? '/').split('?', 2);
     res.on('finish', () =>
       log?.(`${req.method} ${loggedPath(pathname)} ${res.statusCode} ${now() - started}ms`),
     );
     const send = (answer: HttpAnswer | null) =>
-      answer && writeAnswer(res, answer, origins.headers(req));
-    handle(req, pathname, new URLSearchParams(search)).then(send, (error: unknown) => {
+      answer && writeAnswer(res, answer, policy.origins.headers(req));
+    handleRequest(policy, req, pathname, new URLSearchParams(search)).then(send, (error) => {
       // The last line of defence: whatever went wrong, answer and keep serving.
       log?.(`internal error: ${describe(error)}`);
       send(errorAnswer(500, 'internal', 'Internal server error'));
     });
-  }
-
-  /** The answer to a request; `null` sends nothing (a queued hang, a client gone). */
-  async function handle(req: IncomingMessage, pathname: string, search: URLSearchParams) {
-    if (!hostAllowed(req.headers.host)) {
-      return errorAnswer(403, 'forbidden_host', 'This server does not answer to that Host');
-    }
-    if (req.method === 'OPTIONS') return origins.preflight(req);
-    if (!origins.allows(req)) {
-      return errorAnswer(403, 'forbidden_origin', 'This origin may not call this server');
-    }
-    const target = route(pathname);
-    if (target === null || (target.kind === 'faults' && !options.faultsApi)) {
-      return errorAnswer(404, 'not_found', 'No such endpoint');
-    }
-    const unauthorized = checkApiKey(keyMatches, target, req);
-    if (unauthorized) return unauthorized;
-    if (target.kind === 'profiles') {
-      if (req.method !== 'GET') return notAllowed('GET');
-      return answerProfiles(search, options.profiles);
-    }
-    if (target.kind === 'faults' && req.method === 'DELETE') {
-      faults.clear();
-      Object.assign(faults, initial);
-      return new HttpAnswer(204, undefined);
-    }
-    if (req.method !== 'POST')
-      return notAllowed(target.kind === 'faults' ? 'POST, DELETE' : 'POST');
-    const body = await readBody(req, limits);
-    if (!body.ok) return body.answer;
-    if (target.kind === 'faults') return answerFaults(faults, body.text);
-    return answerWithFaults(target, body.text);
-  }
-
-  /** Injected faults come after the key check: only a client with the key sees them. */
-  async function answerWithFaults(target: Route, text: string): Promise<HttpAnswer | null> {
-    if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
-    const fault = faults.next();
-    if (fault !== undefined) {
-      if ('hang' in fault) return null; // never answered: the client's timeout must fire
-      return new HttpAnswer(fault.status, fault.body, fault.headers);
-    }
-    if (faults.failRate > 0 && (options.random ?? Math.random)() < faults.failRate) {
-      return errorAnswer(503, 'injected_fault', 'Injected failure (fail rate)');
-    }
-    return answerApi(target, text, api);
-  }
+  };
+  const server = nodeServer(limits, respond, (req, res) =>
+    writeAnswer(res, tooLargeAnswer(limits.maxBytes), policy.origins.headers(req)),
+  );
 
   return {
-    faults,
+    faults: policy.faults,
     listen(port, host = '127.0.0.1') {
-      hostAllowed = hostChecker(host);
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const { port: actual } = server.address() as AddressInfo;
-          const shown = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-          resolve({ port: actual, url: `http://${shown}:${actual}/v1` });
-        });
-      });
+      policy.hostAllowed = hostChecker(host);
+      return listenOn(server, port, host);
     },
     close() {
       if (!server.listening) return Promise.resolve();
@@ -195,6 +128,43 @@ export function createIdsyncServer(options: IdsyncServerOptions): IdsyncServer {
       });
     },
   };
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Node's server with every limit set explicitly. */
+function nodeServer(limits: ServerLimits, respond: Handler, refuseTooLarge: Handler): Server {
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      // Node's own backstop for the whole request; the body timer answers first.
+      requestTimeout: limits.headersTimeoutMs + limits.timeoutMs + 1_000,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
+    respond,
+  );
+  server.maxConnections = limits.maxConnections;
+  // `Expect: 100-continue`: an oversized body is refused before it is sent.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (declaredTooLarge(req, limits.maxBytes)) return refuseTooLarge(req, res);
+    res.writeContinue();
+    respond(req, res);
+  });
+  server.on('clientError', answerClientError);
+  return server;
+}
+
+function listenOn(server: Server, port: number, host: string) {
+  return new Promise<{ port: number; url: string }>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const { port: actual } = server.address() as AddressInfo;
+      const shown = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+      resolve({ port: actual, url: `http://${shown}:${actual}/v1` });
+    });
+  });
 }
 
 /** A request Node could not parse, or whose headers came too slowly or too large. */
