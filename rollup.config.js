@@ -166,9 +166,10 @@ export default [
   },
   {
     // The local IDSync server (`npm run server`, bin `idsync-server`): Node
-    // only, never part of the browser bundles.
+    // only, never part of the browser bundles. Its database drivers are
+    // optional dependencies it loads when a store needs them.
     input: 'src/server/cli.ts',
-    external: (id) => id.startsWith('node:') || id === 'idb',
+    external: (id) => id.startsWith('node:') || ['idb', 'better-sqlite3', 'pg'].includes(id),
     output: { file: 'dist/server.mjs', format: 'es', banner: '#!/usr/bin/env node' },
     plugins: [
       typescript({
