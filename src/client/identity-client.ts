@@ -11,7 +11,8 @@ import type { ClientOptions } from './options';
 import type { UpdateUser } from './user';
 import { createUserCache, type UserCache } from './user-cache';
 import { sameRecord } from './user-change';
-import { createWebLock } from './web-lock';
+import { createWebLock, type WebLock } from './web-lock';
+import type { UserRecord } from '../store/client-store';
 import { randomUuid } from '../uuid';
 import type { AliasOutbox } from './alias-outbox';
 
@@ -45,8 +46,18 @@ export async function startIdentityClient(
   };
   const hook = { running: false };
   const events = createListeners(logger);
-  // The device-wide lock of identity calls: only a store other tabs share needs one.
-  const lock = createWebLock(store.capabilities.sharedAcrossTabs ? `idsync:${dbName}` : null);
+  // The device-wide lock of identity calls: only a store other tabs share
+  // needs one, and a client may start sharing (persist) or stop (fallback).
+  const sharedLock = createWebLock(`idsync:${dbName}`);
+  const ownLock = createWebLock(null);
+  const lockNow = () => (committer.storage === 'indexeddb' ? sharedLock : ownLock);
+  const lock = {
+    run: ((task: () => Promise<unknown>, ifAvailable = false) =>
+      lockNow().run(task, ifAvailable)) as WebLock['run'],
+    get crossTab() {
+      return lockNow().crossTab;
+    },
+  };
   // Snapshots write through the committer, which holds the cache: bound when first called.
   const updateUser: UpdateUser = (mpid, change) =>
     writeUser({ cache, committer, events, hook, ensureOpen }, mpid, change);
@@ -77,6 +88,14 @@ export async function startIdentityClient(
   });
 
   const client = publicClient({ options, cache, committer, calls, outbox, events, ensureOpen });
+  // Rarely used: their code loads on first call (lifecycle.ts).
+  const lifecycle = { options, stores, committer, calls, ensureOpen, notify: events.notify };
+  client.reset = async (resetOptions) =>
+    (await import('./lifecycle')).reset(lifecycle, resetOptions);
+  client.persist = async () => {
+    ensureOpen();
+    if (committer.storage === 'memory') await (await import('./lifecycle')).persist(lifecycle);
+  };
   client.close = async () => {
     if (closed) return;
     closed = true;
@@ -114,17 +133,18 @@ async function writeUser(
   parts: WriteParts,
   mpid: string,
   change: Parameters<UpdateUser>[1],
-): Promise<void> {
+): Promise<UserRecord> {
   const { cache, committer, events, hook, ensureOpen } = parts;
-  const before = await committer.exclusive(async () => {
+  const [before, record] = await committer.exclusive(async () => {
     ensureOpen();
     const latest = cache.record(mpid);
     if (latest === undefined) invalid(`user ${mpid} is not known to this client`);
-    const next = change(latest);
-    if (sameRecord(latest, next)) return null;
+    // Checked on the record held here first: bad input and no-ops never reach the store.
+    if (sameRecord(latest, change(latest))) return [null, latest] as const;
     const snapshot = cache.user(mpid);
-    await committer.commit({ put: [next] });
-    return snapshot;
+    // The store applies it to the record as stored: another tab's write is not undone.
+    const { edited } = await committer.commit({ edit: { mpid, apply: change } });
+    return [snapshot, edited!] as const;
   });
   // A write to the current user changes getSnapshot(): announce it as a
   // same-MPID 'modify' so that bound UIs re-render. Writes made by the
@@ -132,6 +152,7 @@ async function writeUser(
   if (before !== null && mpid === cache.currentMpid && !hook.running) {
     events.notify({ type: 'modify', user: cache.user(mpid), previousUser: before });
   }
+  return record;
 }
 
 interface PublicParts {
@@ -153,6 +174,9 @@ function publicClient(parts: PublicParts): IdentityClient {
     },
     get deviceId() {
       return committer.deviceId;
+    },
+    get storage() {
+      return committer.storage;
     },
     identify: (request?: IdentityRequest) =>
       calls.send('identify', request === undefined ? EMPTY_REQUEST : request),
@@ -188,6 +212,9 @@ function publicClient(parts: PublicParts): IdentityClient {
       if (typeof listener !== 'function') invalid('listener must be a function');
       return events.subscribe(listener);
     },
-    close: async () => undefined, // replaced by start-up, which owns what closing stops
+    // Replaced by start-up, which owns what they reach.
+    close: async () => undefined,
+    reset: async () => undefined,
+    persist: async () => undefined,
   };
 }

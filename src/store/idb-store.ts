@@ -1,7 +1,24 @@
-import type { ClientStore, StoreChange, StoredState, UserRecord } from './client-store';
+import {
+  applyEdit,
+  DEFAULT_MAX_USERS,
+  namesAny,
+  type ClientStore,
+  type Committed,
+  type StoreChange,
+  type StoredState,
+  type UserRecord,
+} from './client-store';
 import type { IdbConnection } from './idb-connection';
-import { committed, requested, type Database, type MetaKey, type MetaValues } from './idb-schema';
+import {
+  committed,
+  LAST_SEEN,
+  requested,
+  type Database,
+  type MetaKey,
+  type MetaValues,
+} from './idb-schema';
 import { createMemoryStore } from './memory-store';
+import type { OutboxEntry } from './outbox';
 
 /**
  * The users and the device, in IndexedDB (`meta` and `users`, see
@@ -9,14 +26,22 @@ import { createMemoryStore } from './memory-store';
  * the connection falls back to memory, a memory store takes over (empty: the
  * client keeps what it holds and writes its changes there).
  */
-export function createIdbClientStore(connection: IdbConnection): ClientStore {
+export function createIdbClientStore(
+  connection: IdbConnection,
+  maxUsers = DEFAULT_MAX_USERS,
+): ClientStore {
   let memory: ClientStore | null = null;
-  const inMemory = (): ClientStore => (memory ??= createMemoryStore());
+  const inMemory = (): ClientStore => (memory ??= createMemoryStore(maxUsers));
 
   return {
     capabilities: { sharedAcrossTabs: true },
     onFallback: (listener) => connection.onFallback(listener),
-    load: () => connection.use('read', loadAll, () => inMemory().load()),
+    load: () =>
+      connection.use(
+        'read',
+        (db) => loadRecent(db, maxUsers),
+        () => inMemory().load(),
+      ),
     readRevision: () =>
       connection.use(
         'read',
@@ -26,8 +51,15 @@ export function createIdbClientStore(connection: IdbConnection): ClientStore {
     commit: (change) =>
       connection.use(
         'write',
-        (db) => commitTo(db, change),
+        (db) => commitTo(db, change, maxUsers),
         () => inMemory().commit(change),
+      ),
+    // Only `persist()` needs it: its own chunk, loaded then.
+    absorb: (held) =>
+      connection.use(
+        'write',
+        async (db) => (await import('./idb-absorb')).absorbInto(db, held, maxUsers),
+        () => inMemory().commit({}),
       ),
     async close() {
       await memory?.close();
@@ -39,32 +71,52 @@ export function createIdbClientStore(connection: IdbConnection): ClientStore {
 const metaOf = <K extends MetaKey>(meta: IDBObjectStore, key: K) =>
   requested(meta.get(key) as IDBRequest<MetaValues[K] | undefined>);
 
-async function loadAll(db: Database): Promise<StoredState> {
+/**
+ * The device, the current user and the `maxUsers` most recently seen past
+ * users, in one read-only transaction: a bounded walk of the lastSeen index,
+ * so a database holding thousands of users costs what one holding 20 does.
+ */
+async function loadRecent(db: Database, maxUsers: number): Promise<StoredState> {
   const tx = db.transaction(['meta', 'users'], 'readonly');
   const meta = tx.objectStore('meta');
-  const [revision, deviceId, currentMpid, context, users] = await Promise.all([
+  const users = tx.objectStore('users');
+  const recent: UserRecord[] = [];
+  // One more than the limit: the current user is usually among the most recent.
+  const walk = users.index(LAST_SEEN).openCursor(null, 'prev');
+  walk.onsuccess = () => {
+    const cursor = walk.result;
+    if (cursor === null) return;
+    recent.push(cursor.value as UserRecord);
+    if (recent.length <= maxUsers) cursor.continue();
+  };
+  const currentMpid = (await metaOf(meta, 'currentMpid')) ?? null;
+  const [revision, deviceId, context, current] = await Promise.all([
     metaOf(meta, 'revision'),
     metaOf(meta, 'deviceId'),
-    metaOf(meta, 'currentMpid'),
     metaOf(meta, 'context'),
-    requested(tx.objectStore('users').getAll() as IDBRequest<UserRecord[]>),
+    currentMpid === null
+      ? undefined
+      : requested(users.get(currentMpid) as IDBRequest<UserRecord | undefined>),
     committed(tx),
   ]);
+  const past = recent.filter((r) => r.mpid !== currentMpid).slice(0, maxUsers);
   return {
     revision: revision ?? 0,
     deviceId: deviceId ?? null,
-    currentMpid: currentMpid ?? null,
+    currentMpid,
     context: context ?? null,
-    users,
+    users: current === undefined ? past : [current, ...past],
   };
 }
 
 /** One readwrite transaction: the change and the revision after it, or nothing at all. */
-async function commitTo(db: Database, change: StoreChange): Promise<number> {
+async function commitTo(db: Database, change: StoreChange, maxUsers: number): Promise<Committed> {
   let tx: IDBTransaction | undefined;
-  let revision = 0;
+  const result: Committed = { revision: 0, deleted: [] };
+  // An edit's own error (validation), which aborts the transaction and surfaces as it is.
+  let refused: unknown;
   try {
-    tx = db.transaction(['meta', 'users'], 'readwrite');
+    tx = db.transaction(change.reset ? ['meta', 'users', 'outbox'] : ['meta', 'users'], 'readwrite');
     const done = committed(tx);
     done.catch(() => undefined); // awaited below; a synchronous throw first aborts it
     const meta = tx.objectStore('meta');
@@ -72,11 +124,14 @@ async function commitTo(db: Database, change: StoreChange): Promise<number> {
     // Reads and writes in callbacks of this transaction: nothing can come between them.
     const read = meta.get('revision');
     read.onsuccess = () => {
-      revision = ((read.result as number | undefined) ?? 0) + 1;
-      meta.put(revision, 'revision');
+      result.revision = ((read.result as number | undefined) ?? 0) + 1;
+      meta.put(result.revision, 'revision');
     };
-    const { deviceId } = change;
-    if (deviceId !== undefined) {
+    const { deviceId, edit } = change;
+    if (change.reset) {
+      forgetAll(tx, result.deleted);
+      if (deviceId !== undefined) meta.put(deviceId, 'deviceId');
+    } else if (deviceId !== undefined) {
       // Set once, in this transaction: of tabs starting together, the first wins.
       const stored = meta.get('deviceId');
       stored.onsuccess = () => {
@@ -86,9 +141,24 @@ async function commitTo(db: Database, change: StoreChange): Promise<number> {
     if (change.currentMpid !== undefined) meta.put(change.currentMpid, 'currentMpid');
     if (change.context !== undefined) meta.put(change.context, 'context');
     for (const record of change.put ?? []) users.put(record);
+    if (edit !== undefined) {
+      const latest = users.get(edit.mpid);
+      latest.onsuccess = () => {
+        try {
+          result.edited = applyEdit(edit, latest.result as UserRecord | undefined);
+          users.put(result.edited);
+        } catch (error) {
+          refused = error;
+          tx!.abort();
+        }
+      };
+    }
     for (const mpid of change.delete ?? []) users.delete(mpid);
+    if (typeof change.currentMpid === 'string') {
+      evictPast(users, change.currentMpid, maxUsers, result.deleted);
+    }
     await done;
-    return revision;
+    return result;
   } catch (cause) {
     // A put that threw synchronously (DataError...) leaves the transaction
     // open: abort it so that the writes already queued are undone too.
@@ -97,6 +167,55 @@ async function commitTo(db: Database, change: StoreChange): Promise<number> {
     } catch {
       // already finished or aborted
     }
-    throw cause;
+    throw refused ?? cause;
   }
+}
+
+/**
+ * Deletes, in the transaction of `users`, the past users beyond `maxUsers`,
+ * least recently seen first, never `currentMpid`; their mpids go to `deleted`.
+ */
+export function evictPast(
+  users: IDBObjectStore,
+  currentMpid: string,
+  maxUsers: number,
+  deleted: string[],
+): void {
+  let kept = 0;
+  const walk = users.index(LAST_SEEN).openKeyCursor(null, 'prev');
+  walk.onsuccess = () => {
+    const cursor = walk.result;
+    if (cursor === null) return;
+    const mpid = cursor.primaryKey as string;
+    if (mpid !== currentMpid && ++kept > maxUsers) {
+      users.delete(mpid);
+      deleted.push(mpid);
+    }
+    cursor.continue();
+  };
+}
+
+/**
+ * A reset, in its transaction: every user and the current MPID and context
+ * go, and with them the alias requests naming a forgotten user (a request
+ * between users this device no longer knows must not be sent for it).
+ */
+function forgetAll(tx: IDBTransaction, deleted: string[]): void {
+  const users = tx.objectStore('users');
+  const keys = users.getAllKeys();
+  users.clear(); // after the read above, before any put of the same change
+  keys.onsuccess = () => {
+    const forgotten = new Set(keys.result as string[]);
+    deleted.push(...forgotten);
+    const entries = tx.objectStore('outbox').openCursor();
+    entries.onsuccess = () => {
+      const cursor = entries.result;
+      if (cursor === null) return;
+      if (namesAny((cursor.value as OutboxEntry).request, forgotten)) cursor.delete();
+      cursor.continue();
+    };
+  };
+  const meta = tx.objectStore('meta');
+  meta.put(null, 'currentMpid');
+  meta.put(null, 'context');
 }
