@@ -11,7 +11,7 @@ import type { ClientOptions } from './options';
 import type { UpdateUser } from './user';
 import { createUserCache, type UserCache } from './user-cache';
 import { sameRecord } from './user-change';
-import { createWebLock, type WebLock } from './web-lock';
+import { createWebLock } from './web-lock';
 import type { UserRecord } from '../store/client-store';
 import { randomUuid } from '../uuid';
 import type { AliasOutbox } from './alias-outbox';
@@ -48,16 +48,7 @@ export async function startIdentityClient(
   const events = createListeners(logger);
   // The device-wide lock of identity calls: only a store other tabs share
   // needs one, and a client may start sharing (persist) or stop (fallback).
-  const sharedLock = createWebLock(`idsync:${dbName}`);
-  const ownLock = createWebLock(null);
-  const lockNow = () => (committer.storage === 'indexeddb' ? sharedLock : ownLock);
-  const lock = {
-    run: ((task: () => Promise<unknown>, ifAvailable = false) =>
-      lockNow().run(task, ifAvailable)) as WebLock['run'],
-    get crossTab() {
-      return lockNow().crossTab;
-    },
-  };
+  const lock = createWebLock(`idsync:${dbName}`, () => committer.storage === 'indexeddb');
   // Snapshots write through the committer, which holds the cache: bound when first called.
   const updateUser: UpdateUser = (mpid, change) =>
     writeUser({ cache, committer, events, hook, ensureOpen }, mpid, change);

@@ -39,7 +39,9 @@ export async function absorbInto(
     const known = new Set(keys.result);
     for (const record of held.users) if (!storedWins || !known.has(record.mpid)) users.put(record);
     // Queued after the puts: the walk sees every user, held and stored.
-    const current = storedWins ? (storedMpid.result as string | null | undefined) : held.currentMpid;
+    const current = storedWins
+      ? (storedMpid.result as string | null | undefined)
+      : held.currentMpid;
     if (typeof current === 'string') evictPast(users, current, maxUsers, result.deleted);
   };
   await done;

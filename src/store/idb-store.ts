@@ -1,7 +1,5 @@
 import {
-  applyEdit,
   DEFAULT_MAX_USERS,
-  namesAny,
   type ClientStore,
   type Committed,
   type StoreChange,
@@ -18,7 +16,6 @@ import {
   type MetaValues,
 } from './idb-schema';
 import { createMemoryStore } from './memory-store';
-import type { OutboxEntry } from './outbox';
 
 /**
  * The users and the device, in IndexedDB (`meta` and `users`, see
@@ -51,7 +48,14 @@ export function createIdbClientStore(
     commit: (change) =>
       connection.use(
         'write',
-        (db) => commitTo(db, change, maxUsers),
+        async (db) =>
+          commitTo(
+            db,
+            change,
+            maxUsers,
+            // Resets and user writes: their code loads on first need, before the transaction opens.
+            change.reset || change.edit ? (await import('./idb-extras')).applyExtras : undefined,
+          ),
         () => inMemory().commit(change),
       ),
     // Only `persist()` needs it: its own chunk, loaded then.
@@ -89,16 +93,20 @@ async function loadRecent(db: Database, maxUsers: number): Promise<StoredState> 
     recent.push(cursor.value as UserRecord);
     if (recent.length <= maxUsers) cursor.continue();
   };
-  const currentMpid = (await metaOf(meta, 'currentMpid')) ?? null;
-  const [revision, deviceId, context, current] = await Promise.all([
+  let current: UserRecord | undefined;
+  const currentRead = meta.get('currentMpid');
+  currentRead.onsuccess = () => {
+    if (typeof currentRead.result !== 'string') return;
+    const read = users.get(currentRead.result);
+    read.onsuccess = () => (current = read.result as UserRecord | undefined);
+  };
+  const [revision, deviceId, context] = await Promise.all([
     metaOf(meta, 'revision'),
     metaOf(meta, 'deviceId'),
     metaOf(meta, 'context'),
-    currentMpid === null
-      ? undefined
-      : requested(users.get(currentMpid) as IDBRequest<UserRecord | undefined>),
     committed(tx),
   ]);
+  const currentMpid = (currentRead.result as string | null | undefined) ?? null;
   const past = recent.filter((r) => r.mpid !== currentMpid).slice(0, maxUsers);
   return {
     revision: revision ?? 0,
@@ -109,14 +117,30 @@ async function loadRecent(db: Database, maxUsers: number): Promise<StoredState> 
   };
 }
 
+/** What a commit's `reset` and `edit` do, in its transaction (idb-extras.ts). */
+export type ApplyExtras = (
+  tx: IDBTransaction,
+  change: StoreChange,
+  result: Committed,
+  refuse: (error: unknown) => void,
+) => void;
+
 /** One readwrite transaction: the change and the revision after it, or nothing at all. */
-async function commitTo(db: Database, change: StoreChange, maxUsers: number): Promise<Committed> {
+async function commitTo(
+  db: Database,
+  change: StoreChange,
+  maxUsers: number,
+  extras?: ApplyExtras,
+): Promise<Committed> {
   let tx: IDBTransaction | undefined;
   const result: Committed = { revision: 0, deleted: [] };
   // An edit's own error (validation), which aborts the transaction and surfaces as it is.
   let refused: unknown;
   try {
-    tx = db.transaction(change.reset ? ['meta', 'users', 'outbox'] : ['meta', 'users'], 'readwrite');
+    tx = db.transaction(
+      change.reset ? ['meta', 'users', 'outbox'] : ['meta', 'users'],
+      'readwrite',
+    );
     const done = committed(tx);
     done.catch(() => undefined); // awaited below; a synchronous throw first aborts it
     const meta = tx.objectStore('meta');
@@ -127,12 +151,15 @@ async function commitTo(db: Database, change: StoreChange, maxUsers: number): Pr
       result.revision = ((read.result as number | undefined) ?? 0) + 1;
       meta.put(result.revision, 'revision');
     };
-    const { deviceId, edit } = change;
-    if (change.reset) {
-      forgetAll(tx, result.deleted);
-      if (deviceId !== undefined) meta.put(deviceId, 'deviceId');
-    } else if (deviceId !== undefined) {
-      // Set once, in this transaction: of tabs starting together, the first wins.
+    // First: a reset clears what the rest of the change then writes.
+    extras?.(tx, change, result, (error) => {
+      refused = error;
+      tx!.abort();
+    });
+    const { deviceId } = change;
+    if (deviceId !== undefined) {
+      // Set once, in this transaction: of tabs starting together, the first
+      // wins (a reset's new id, queued above, is already there).
       const stored = meta.get('deviceId');
       stored.onsuccess = () => {
         if (stored.result === undefined || stored.result === null) meta.put(deviceId, 'deviceId');
@@ -141,18 +168,6 @@ async function commitTo(db: Database, change: StoreChange, maxUsers: number): Pr
     if (change.currentMpid !== undefined) meta.put(change.currentMpid, 'currentMpid');
     if (change.context !== undefined) meta.put(change.context, 'context');
     for (const record of change.put ?? []) users.put(record);
-    if (edit !== undefined) {
-      const latest = users.get(edit.mpid);
-      latest.onsuccess = () => {
-        try {
-          result.edited = applyEdit(edit, latest.result as UserRecord | undefined);
-          users.put(result.edited);
-        } catch (error) {
-          refused = error;
-          tx!.abort();
-        }
-      };
-    }
     for (const mpid of change.delete ?? []) users.delete(mpid);
     if (typeof change.currentMpid === 'string') {
       evictPast(users, change.currentMpid, maxUsers, result.deleted);
@@ -193,29 +208,4 @@ export function evictPast(
     }
     cursor.continue();
   };
-}
-
-/**
- * A reset, in its transaction: every user and the current MPID and context
- * go, and with them the alias requests naming a forgotten user (a request
- * between users this device no longer knows must not be sent for it).
- */
-function forgetAll(tx: IDBTransaction, deleted: string[]): void {
-  const users = tx.objectStore('users');
-  const keys = users.getAllKeys();
-  users.clear(); // after the read above, before any put of the same change
-  keys.onsuccess = () => {
-    const forgotten = new Set(keys.result as string[]);
-    deleted.push(...forgotten);
-    const entries = tx.objectStore('outbox').openCursor();
-    entries.onsuccess = () => {
-      const cursor = entries.result;
-      if (cursor === null) return;
-      if (namesAny((cursor.value as OutboxEntry).request, forgotten)) cursor.delete();
-      cursor.continue();
-    };
-  };
-  const meta = tx.objectStore('meta');
-  meta.put(null, 'currentMpid');
-  meta.put(null, 'context');
 }
