@@ -1,7 +1,7 @@
 import { IdentityError } from '../errors';
 import type { ClientStores } from '../store/stores';
-import type { AliasRequest, IdentityClient, IdentityRequest, User } from '../types';
-import { failWith, type Fail } from '../validation/plain';
+import type { AliasRequest, IdentityClient, IdentityRequest, ResetOptions, User } from '../types';
+import { failWith, isPlainObject, type Fail } from '../validation/plain';
 import { createAliasRequest, isUserLike } from './alias';
 import { createCommitter, type Committer } from './committer';
 import { createIdentityCalls, type IdentityCalls } from './identity-calls';
@@ -79,20 +79,32 @@ export async function startIdentityClient(
   });
 
   const client = publicClient({ options, cache, committer, calls, outbox, events, ensureOpen });
-  // Rarely used: their code loads on first call (lifecycle.ts).
-  const lifecycle = { options, stores, committer, calls, ensureOpen, notify: events.notify };
-  client.reset = async (resetOptions) =>
-    (await import('./lifecycle')).reset(lifecycle, resetOptions);
-  client.persist = async () => {
-    ensureOpen();
-    if (committer.storage === 'memory') await (await import('./lifecycle')).persist(lifecycle);
-  };
   client.close = async () => {
     if (closed) return;
     closed = true;
     await outbox.close();
     // Queued calls find the client closed when their turn comes and reject with 'closed'.
     await committer.close();
+  };
+  // Rarely used: their code loads on first call (lifecycle.ts), while the
+  // call already holds its place in the identity calls' order.
+  const lifecycle = { options, stores, committer, ensureOpen };
+  const inTurn = (run: (code: typeof import('./lifecycle')) => Promise<void>) => {
+    const code = import('./lifecycle');
+    return calls.inTurn(async () => run(await code));
+  };
+  client.reset = async (input?: unknown) => {
+    ensureOpen();
+    // Checked now: bad input never waits in the queue.
+    if (input !== undefined && !isResetOptions(input)) {
+      invalid('reset options must be { deviceId?: boolean }');
+    }
+    const renew = (input as ResetOptions | undefined)?.deviceId === true;
+    return inTurn((code) => code.reset(lifecycle, renew));
+  };
+  client.persist = async () => {
+    ensureOpen();
+    if (committer.storage === 'memory') return inTurn((code) => code.persist(lifecycle));
   };
 
   if (cache.currentMpid === null && options.identifyOnInit !== false) {
@@ -105,6 +117,14 @@ export async function startIdentityClient(
   // In the background: start-up waits for no alias send.
   outbox.start();
   return client;
+}
+
+function isResetOptions(input: unknown): input is ResetOptions {
+  return (
+    isPlainObject(input) &&
+    Object.keys(input).every((key) => key === 'deviceId') &&
+    [undefined, true, false].includes(input.deviceId as boolean)
+  );
 }
 
 interface WriteParts {
@@ -134,7 +154,7 @@ async function writeUser(
     if (sameRecord(latest, change(latest))) return [null, latest] as const;
     const snapshot = cache.user(mpid);
     // The store applies it to the record as stored: another tab's write is not undone.
-    const { edited } = await committer.commit({ edit: { mpid, apply: change } });
+    const { edited } = await committer.commit({ edit: { mpid, apply: change, held: latest } });
     return [snapshot, edited!] as const;
   });
   // A write to the current user changes getSnapshot(): announce it as a

@@ -59,7 +59,12 @@ export interface StoreChange {
    * IdentityError (validation): the transaction is then undone and that
    * error surfaces. A record that is not stored is a validation error.
    */
-  edit?: { mpid: string; apply(latest: UserRecord): UserRecord };
+  edit?: {
+    mpid: string;
+    apply(latest: UserRecord): UserRecord;
+    /** the record as the client holds it: what a memory fallback, which starts empty, edits */
+    held?: UserRecord;
+  };
   currentMpid?: string | null;
   context?: string | null;
   put?: UserRecord[];

@@ -44,7 +44,7 @@ export function createMemoryStore(
       const deleted = change.reset ? [...users.keys()] : [];
       for (const record of change.put ?? []) next.set(record.mpid, cloneRecord(record));
       const { edit } = change;
-      const edited = edit && cloneRecord(applyEdit(edit, next.get(edit.mpid)));
+      const edited = edit && cloneRecord(applyEdit(edit, next.get(edit.mpid) ?? edit.held));
       if (edited) next.set(edited.mpid, edited);
       for (const mpid of change.delete ?? []) next.delete(mpid);
       if (typeof change.currentMpid === 'string') {
