@@ -4,6 +4,7 @@
 // BroadcastChannel and Web Locks, as the tabs of one browser profile do.
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
+import { startDemoServer } from '../../demo/serve.mjs';
 import { browserSuite, test } from './driver/index.mjs';
 import { serveStatic } from './harness.mjs';
 
@@ -135,5 +136,49 @@ browserSuite('lifecycle', (env) => {
     assert.deepEqual(stored.indexes, ['lastSeen']);
     assert.equal(stored.mpids.length, 25, 'the upgrade itself deletes no one');
     await context.close();
+  });
+
+  test('the demo: a counter, a reset per device, consent first with Accept', async () => {
+    const demo = await startDemoServer({ port: 0 });
+    const context = await browser.newContext();
+    try {
+      const tab = await context.newTab();
+      await tab.goto(demo.url);
+      await tab.waitFor(() => document.body.dataset.world === 'local');
+      const status = (text) => tab.waitForSelector('#action-status', { hasText: text });
+      // (waitFor rather than waitForSelector without hasText: an undefined
+      // hasText reaches the page as null and matches only text holding "null")
+      const noUser = (expected) =>
+        tab.waitFor(
+          (want) =>
+            String(document.querySelector('#user').innerText.includes('No current user')) === want,
+          String(expected),
+        );
+      await tab.click('#identity-form button[value="identify"]');
+      await noUser(false);
+      await tab.click('#count-visit');
+      await status('visits is now 1');
+      await tab.click('#count-visit');
+      await status('visits is now 2');
+      await tab.click('#reset-device');
+      await status('every user forgotten (device id kept)');
+      await noUser(true);
+      await tab.click('#reset-device-id');
+      await status('new device id');
+
+      assert.equal(await tab.text('#device-storage'), 'indexeddb');
+      await tab.click('#consent-first');
+      await tab.waitForSelector('#device-storage', { hasText: 'memory' });
+      await noUser(true);
+      await tab.click('#identity-form button[value="identify"]');
+      await noUser(false);
+      await tab.click('#accept-consent');
+      await status('now keeps its state in indexeddb');
+      assert.equal(await tab.text('#device-storage'), 'indexeddb');
+      assert.deepEqual(await tab.errors(), []);
+    } finally {
+      await context.close();
+      await demo.close();
+    }
   });
 });
