@@ -13,6 +13,7 @@ import { startIdsyncServer } from './idsync-server.mjs';
 import { renderReport } from './report.mjs';
 import { measureSizes } from './size.mjs';
 import { summary } from './stats.mjs';
+import { measureStartupByStoredUsers, storedUsersTable } from './stored-users.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const STARTUP_RUNS = 40;
@@ -264,6 +265,9 @@ async function main() {
     results.sizes = sizes;
     log('start-up...');
     results.startup = await measureStartup(browser.context, web.origin);
+    // Its own row: warm start-up with 1 and with 5,000 stored users (bench/stored-users.mjs).
+    log('start-up by stored users...');
+    results.startupByStoredUsers = await measureStartupByStoredUsers(browser.context, web.origin);
     log('identity calls...');
     results.calls = await measureCalls(browser.context, web.origin, server, traffic);
     log('resolver scale...');
@@ -282,6 +286,7 @@ async function main() {
     const options = { ...(await prettier.resolveConfig(file)), parser: 'json' };
     await writeFile(file, await prettier.format(JSON.stringify(results), options));
     process.stdout.write(renderReport(results));
+    process.stdout.write(`\n${storedUsersTable(results.startupByStoredUsers)}`);
     log('wrote bench/results.json');
   } finally {
     await browser.close();

@@ -32,6 +32,7 @@ function loadSettings() {
     http: { baseUrl: 'http://127.0.0.1:8787/v1', apiKey: 'demo-key' },
     generation: 1,
     offsets: {},
+    consentFirst: false,
   };
   let saved;
   try {
@@ -46,6 +47,7 @@ function loadSettings() {
   if (saved.mode === 'local' || saved.mode === 'http') result.mode = saved.mode;
   if (typeof saved.http?.baseUrl === 'string') result.http.baseUrl = saved.http.baseUrl;
   if (typeof saved.http?.apiKey === 'string') result.http.apiKey = saved.http.apiKey;
+  result.consentFirst = saved.consentFirst === true;
   if (Number.isSafeInteger(saved.generation) && saved.generation > 0) {
     result.generation = saved.generation;
   }
@@ -144,6 +146,7 @@ async function openInteractiveWorld() {
       http: settings.http,
       names: worldNames(prefix, settings.strategy),
       offsetMs: settings.offsets[prefix] ?? 0,
+      storage: settings.consentFirst ? 'memory' : 'indexeddb',
     });
     if (!world) return;
     world.prefix = prefix;
@@ -502,6 +505,7 @@ async function render() {
   renderControls();
   renderClock();
   renderUser();
+  renderLifecycle();
   renderAliasPickers();
   renderScenario();
   renderLog();
@@ -704,6 +708,52 @@ function renderLog() {
 
 /* ---------------------------------------------------------------- wiring */
 
+/* ------------------------------------------------------------ lifecycle */
+
+// reset(), persist() and incrementAttribute (README, "The user's lifecycle").
+
+function renderLifecycle() {
+  $('consent-first').checked = settings.consentFirst;
+  $('consent-first').disabled = state.busy;
+  const storage = currentDevice()?.client.storage ?? '?';
+  $('device-storage').textContent = storage;
+  $('accept-consent').disabled = state.busy || storage !== 'memory';
+}
+
+async function resetDevice(newDeviceId) {
+  const device = currentDevice();
+  await device.client.reset({ deviceId: newDeviceId });
+  return newDeviceId
+    ? `${device.label}: every user forgotten, new device id ${device.client.deviceId}`
+    : `${device.label}: every user forgotten (device id kept)`;
+}
+
+async function countVisit() {
+  const visits = await requireUser().incrementAttribute('visits');
+  return `visits is now ${visits}`;
+}
+
+async function acceptConsent() {
+  const device = currentDevice();
+  await device.client.persist();
+  return `${device.label} now keeps its state in ${device.client.storage}`;
+}
+
+function wireLifecycle() {
+  $('consent-first').addEventListener('change', async (event) => {
+    settings.consentFirst = event.target.checked;
+    saveSettings();
+    // A new generation: fresh databases, so "consent first" really starts from nothing stored.
+    await reset();
+  });
+  $('accept-consent').addEventListener('click', () => act('persist', acceptConsent));
+  $('count-visit').addEventListener('click', () => act('+1 visits', countVisit));
+  $('reset-device').addEventListener('click', () => act('reset', () => resetDevice(false)));
+  $('reset-device-id').addEventListener('click', () =>
+    act('reset (new device id)', () => resetDevice(true)),
+  );
+}
+
 function wire() {
   const strategy = $('strategy');
   show(
@@ -773,6 +823,7 @@ function wire() {
   $('play').addEventListener('click', () => void playScenario(true));
   $('next-step').addEventListener('click', () => void playScenario(false));
   $('clear-log').addEventListener('click', () => log.clear());
+  wireLifecycle();
   setInterval(renderClock, 1000);
   // An outbox sends in the background, with no event to tell: look again now and then.
   setInterval(async () => renderOutbox(await readOutbox()), 2000);

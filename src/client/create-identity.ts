@@ -14,6 +14,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
     storage: normalized.storage,
     dbName: normalized.dbName,
     logger: normalized.logger,
+    maxUsers: normalized.maxUsers,
   });
   try {
     return await startIdentityClient(normalized, stores);

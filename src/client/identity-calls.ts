@@ -45,6 +45,8 @@ export interface IdentityCalls {
   modify(request: unknown): Promise<IdentityResult>;
   /** `identifyOnInit`: under the lock, after a re-read, and only while no user is current. */
   identifyOnStart(request: IdentityRequest): Promise<void>;
+  /** Runs `task` in the calls' order, under the lock, on current state (reset, persist). */
+  inTurn<T>(task: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -137,6 +139,7 @@ export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
       exclusive(async () => {
         if (cache.currentMpid === null) await sendNow('identify', request);
       }, true),
+    inTurn: (task) => exclusive(task),
   };
 }
 

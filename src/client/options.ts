@@ -22,6 +22,7 @@ export interface ClientOptions {
   onUserAlias: ((previous: User, next: User) => void | Promise<void>) | undefined;
   logger: Logger;
   now: () => number;
+  maxUsers: number;
 }
 
 const fail: Fail = failWith('validation');
@@ -91,6 +92,11 @@ export function normalizeOptions(input: unknown): ClientOptions {
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') fail('options.now must be a function');
 
+  const maxUsers = options.maxUsers ?? 20;
+  if (!Number.isSafeInteger(maxUsers) || (maxUsers as number) < 1) {
+    fail('options.maxUsers must be an integer of at least 1');
+  }
+
   return {
     backend: backend as IdentityBackend,
     dbName,
@@ -101,5 +107,6 @@ export function normalizeOptions(input: unknown): ClientOptions {
     onUserAlias: onUserAlias as ClientOptions['onUserAlias'],
     logger: logger as Logger,
     now: now as () => number,
+    maxUsers: maxUsers as number,
   };
 }

@@ -11,6 +11,10 @@ export interface SyncedChange {
   currentMpid?: string | null;
   /** present when the commit stored a new service context */
   context?: string | null;
+  /** present when the device id changed (a reset that renewed it, a persist whose state won) */
+  deviceId?: string;
+  /** a reset: every user forgotten, no current user */
+  reset?: true;
   /** records written */
   put: UserRecord[];
   /** mpids of users deleted */
@@ -96,12 +100,14 @@ function openChannel(name: string): BroadcastChannel | null {
  */
 function readMessage(data: unknown, self: string): SyncedChange | null {
   if (!isPlainObject(data) || typeof data.from !== 'string' || data.from === self) return null;
-  const { revision, currentMpid, context, put, delete: deleted } = data;
+  const { revision, currentMpid, context, put, delete: deleted, deviceId, reset } = data;
   if (!Number.isSafeInteger(revision) || (revision as number) < 1) return null;
   if (!Array.isArray(put) || !put.every(isRecordLike)) return null;
   if (!Array.isArray(deleted) || !deleted.every(isMpid)) return null;
   if (currentMpid !== undefined && currentMpid !== null && !isMpid(currentMpid)) return null;
   if (context !== undefined && context !== null && typeof context !== 'string') return null;
+  if (deviceId !== undefined && typeof deviceId !== 'string') return null;
+  if (reset !== undefined && reset !== true) return null;
   const change: SyncedChange = {
     revision: revision as number,
     put: put as UserRecord[],
@@ -109,6 +115,8 @@ function readMessage(data: unknown, self: string): SyncedChange | null {
   };
   if (currentMpid !== undefined) change.currentMpid = currentMpid as string | null;
   if (context !== undefined) change.context = context as string | null;
+  if (deviceId !== undefined) change.deviceId = deviceId as string;
+  if (reset) change.reset = true;
   return change;
 }
 

@@ -12,6 +12,8 @@ export interface OpenStoreOptions {
   logger: Logger;
   /** how long an open may stay blocked (another tab) before we give up on IndexedDB */
   openTimeoutMs?: number;
+  /** past users kept besides the current one (default 20) */
+  maxUsers?: number;
 }
 
 /** Both stores over one IndexedDB connection. Rejects when the first open fails. */
@@ -19,9 +21,13 @@ export async function openIdbStores(
   dbName: string,
   logger: Logger,
   openTimeoutMs?: number,
+  maxUsers?: number,
 ): Promise<ClientStores> {
   const connection = await openIdbConnection(dbName, logger, openTimeoutMs);
-  return { client: createIdbClientStore(connection), outbox: createIdbOutbox(connection) };
+  return {
+    client: createIdbClientStore(connection, maxUsers),
+    outbox: createIdbOutbox(connection),
+  };
 }
 
 /**
@@ -29,11 +35,11 @@ export async function openIdbStores(
  * memory, with ONE warning, so that the SDK works in private modes and sandboxes.
  */
 export async function openClientStores(options: OpenStoreOptions): Promise<ClientStores> {
-  const { storage, dbName, logger } = options;
-  if (storage === 'memory') return createMemoryStores();
+  const { storage, dbName, logger, maxUsers } = options;
+  if (storage === 'memory') return createMemoryStores(maxUsers);
   const fallBack = (reason: string): ClientStores => {
     logger.warn(`[idsync] IndexedDB unavailable (${reason}); keeping state in memory only`);
-    return createMemoryStores();
+    return createMemoryStores(maxUsers);
   };
   let idb: IDBFactory | undefined | null;
   try {
@@ -42,9 +48,14 @@ export async function openClientStores(options: OpenStoreOptions): Promise<Clien
   } catch (error) {
     return fallBack(`indexedDB threw: ${errorName(error)}`);
   }
-  if (idb === undefined || idb === null) return fallBack('no indexedDB');
+  if (idb === undefined || idb === null) {
+    // On a server (Node: no window either) memory is the expected place, not
+    // a fault: no warning for each page it renders.
+    if (typeof window === 'undefined') return createMemoryStores(maxUsers);
+    return fallBack('no indexedDB');
+  }
   try {
-    return await openIdbStores(dbName, logger, options.openTimeoutMs);
+    return await openIdbStores(dbName, logger, options.openTimeoutMs, maxUsers);
   } catch (error) {
     return fallBack(`open failed: ${errorName(error)}`);
   }
