@@ -135,9 +135,12 @@ async function startSession(display) {
       capabilities: {
         alwaysMatch: {
           browserName: 'MiniBrowser',
-          // DOMContentLoaded ends a navigation; goto() waits for 'load' itself,
-          // so that a page whose load is held back can still be driven.
-          pageLoadStrategy: 'eager',
+          // Navigations return at once and goto() waits itself: a page whose
+          // load is held back can still be driven, and a script call made
+          // while a page loads never waits on WebKitWebDriver's own
+          // navigation tracking (with 'eager' one such call now and then
+          // never came back).
+          pageLoadStrategy: 'none',
           proxy: { proxyType: 'manual', httpProxy: proxy.address },
           'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
         },
@@ -174,7 +177,7 @@ export async function launchWebkit() {
     version,
     async newContext({ viewport } = {}) {
       const session = await spare;
-      prepare();
+      if (!process.env.NOSPARE) prepare();
       const context = wrapContext(session, viewport);
       contexts.add(context);
       context.onClose = () => contexts.delete(context);
@@ -273,6 +276,7 @@ function wrapContext(session, viewport) {
           }
           await lock.on(handle, async () => {
             await wd('POST', '/url', { url: `http://${host}${BLANK_PATH}` });
+            await waitForBlank(wd);
             await wd('POST', '/cookie', { cookie: wdCookie });
           });
         }
@@ -286,6 +290,7 @@ function wrapContext(session, viewport) {
       try {
         return await lock.on(handle, async () => {
           await wd('POST', '/url', { url: `${new URL(url).origin}${BLANK_PATH}` });
+          await waitForBlank(wd);
           const cookies = await wd('GET', '/cookie');
           return cookies.map(({ expiry, ...rest }) =>
             expiry === undefined ? rest : { ...rest, expires: expiry },
@@ -303,6 +308,14 @@ function wrapContext(session, viewport) {
   return context;
 }
 
+/** With page load strategy 'none': the blank page of the proxy is there. */
+function waitForBlank(wd) {
+  const script = `return location.pathname === '${BLANK_PATH}' && document.readyState === 'complete';`;
+  return poll(() => wd('POST', '/execute/sync', { script, args: [] }).catch(() => false), {
+    what: 'the blank page',
+  });
+}
+
 async function closeWindow(lock, handle) {
   try {
     await lock.on(handle, (wd) => wd('DELETE', '/window'));
@@ -317,19 +330,25 @@ function wrapTab(handle, lock, callId) {
     const found = await wd('POST', '/element', { using: 'css selector', value: selector });
     return Object.values(found)[0];
   };
-  const waitForLoad = (tab) =>
-    poll(() => tab.evaluate(() => document.readyState === 'complete'), { what: 'the load event' });
+  const sync = (script) => on((wd) => wd('POST', '/execute/sync', { script, args: [] }));
+  /** Runs a navigation and waits for the new document to reach `waitUntil`. */
+  const navigate = async (path, body, waitUntil) => {
+    // Marks the document being left, so that the wait below sees the new one.
+    await sync('window.__idsyncDriverLeft = true;').catch(() => undefined);
+    await on((wd) => wd('POST', path, body));
+    const ready =
+      waitUntil === 'load'
+        ? "document.readyState === 'complete'"
+        : "document.readyState !== 'loading'";
+    await poll(() => sync(`return !window.__idsyncDriverLeft && ${ready};`).catch(() => false), {
+      what: `${waitUntil} of ${body.url ?? 'the reload'}`,
+    });
+  };
 
   const tab = {
     ...tabHelpers,
-    async goto(url, { waitUntil = 'load' } = {}) {
-      await on((wd) => wd('POST', '/url', { url }));
-      if (waitUntil === 'load') await waitForLoad(tab);
-    },
-    async reload() {
-      await on((wd) => wd('POST', '/refresh', {}));
-      await waitForLoad(tab);
-    },
+    goto: (url, { waitUntil = 'load' } = {}) => navigate('/url', { url }, waitUntil),
+    reload: () => navigate('/refresh', {}, 'load'),
     /**
      * Starts fn(arg) in the page and waits for it in slices of SLICE_MS, so
      * that the session is free in between for the other tabs.
