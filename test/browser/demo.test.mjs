@@ -11,7 +11,7 @@ import { browserSuite, engineFreeTest, test } from './driver/index.mjs';
 import { REPO_ROOT } from './harness.mjs';
 
 const RESULTS = join(REPO_ROOT, 'test-results');
-const PLAY_TIMEOUT_MS = 30_000;
+const PLAY_TIMEOUT_MS = 60_000;
 
 /** The local IDSync server (dist/server.mjs, built by `npm run test:browser`), on a free port. */
 async function startIdsyncServer(args) {

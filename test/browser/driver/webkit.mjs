@@ -38,9 +38,17 @@ export function checkWebkit() {
 }
 
 const children = new Set();
-process.once('exit', () => {
+const killChildren = () => {
   for (const child of children) child.kill('SIGKILL');
-});
+};
+// Xvfb, drivers and browsers must not outlive the tests, even when the run is stopped.
+process.once('exit', killChildren);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    killChildren();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+  });
+}
 
 function track(child) {
   children.add(child);
@@ -106,9 +114,11 @@ function client(base) {
 }
 
 /** A WebKitWebDriver with one MiniBrowser session, reached through its own proxy. */
-async function startSession(display) {
+async function startSession(display, { direct }) {
   const initScripts = [];
-  const proxy = await startWebkitProxy(initScripts);
+  const proxy = direct
+    ? { address: null, close: async () => undefined }
+    : await startWebkitProxy(initScripts);
   const port = await freePort();
   const driver = track(
     spawn(WEBDRIVER, [`--port=${port}`], {
@@ -141,7 +151,7 @@ async function startSession(display) {
           // navigation tracking (with 'eager' one such call now and then
           // never came back).
           pageLoadStrategy: 'none',
-          proxy: { proxyType: 'manual', httpProxy: proxy.address },
+          ...(direct ? {} : { proxy: { proxyType: 'manual', httpProxy: proxy.address } }),
           'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
         },
       },
@@ -160,12 +170,16 @@ async function startSession(display) {
   }
 }
 
-export async function launchWebkit() {
+/**
+ * `direct: true` (the bench): no proxy, so that no request pays a hop the
+ * other engines do not; no init scripts, console record or test host names then.
+ */
+export async function launchWebkit({ direct = false } = {}) {
   checkWebkit();
   const xvfb = await startXvfb();
   let spare = null;
   const prepare = () => {
-    spare = startSession(xvfb.display);
+    spare = startSession(xvfb.display, { direct });
     spare.catch(() => undefined); // reported when taken
   };
   prepare();
@@ -177,7 +191,7 @@ export async function launchWebkit() {
     version,
     async newContext({ viewport } = {}) {
       const session = await spare;
-      if (!process.env.NOSPARE) prepare();
+      prepare();
       const context = wrapContext(session, viewport);
       contexts.add(context);
       context.onClose = () => contexts.delete(context);
