@@ -65,16 +65,25 @@ browserSuite('demo', (env) => {
   async function playByClicking(page, strategy) {
     await page.select('#strategy', strategy);
     await page.click('#play:not([disabled])');
-    await page.waitForSelector('#scenario-summary[data-state="done"]', {
-      timeout: PLAY_TIMEOUT_MS,
-    });
-    return page.evaluate(() =>
-      [...document.querySelectorAll('#scenario tbody tr')].map((row) => ({
-        step: row.dataset.step,
-        status: row.dataset.status,
-        text: row.innerText.replace(/\s+/g, ' '),
-      })),
-    );
+    const rows = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll('#scenario tbody tr')].map((row) => ({
+          step: row.dataset.step,
+          status: row.dataset.status,
+          text: row.innerText.replace(/\s+/g, ' '),
+        })),
+      );
+    try {
+      await page.waitForSelector('#scenario-summary[data-state="done"]', {
+        timeout: PLAY_TIMEOUT_MS,
+      });
+    } catch (error) {
+      // Where the scenario stopped says more than the timeout does.
+      const summary = await page.text('#scenario-summary').catch(() => '?');
+      const shown = JSON.stringify({ summary, rows: await rows(), errors: await page.errors() });
+      throw new Error(`${error.message}\n${shown}`);
+    }
+    return rows();
   }
 
   /** The n-th (from 1) identity row's input. */
@@ -221,12 +230,20 @@ browserSuite('demo', (env) => {
     await context.close();
   });
 
-  test('the layout holds on a phone-sized screen', async () => {
+  test('the layout holds on a phone-sized screen', async (t) => {
     const { context, page } = await openDemo({ width: 390, height: 844 });
     const { overflow, width } = await page.evaluate(() => ({
       overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
       width: window.innerWidth,
     }));
+    if (env.engine === 'webkit' && width > 390) {
+      await context.close();
+      return env.unsupported(
+        t,
+        `MiniBrowser's window (its toolbar) is at least ${width} px wide, so WebKitWebDriver ` +
+          'cannot give the page a 390 px viewport; the phone-sized layout is proven on Chromium and Firefox',
+      );
+    }
     assert.equal(width, 390, 'the viewport is phone-sized');
     assert.equal(overflow, 0, 'the page scrolls sideways');
     await mkdir(RESULTS, { recursive: true });

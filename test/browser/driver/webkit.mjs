@@ -404,10 +404,22 @@ function wrapTab(handle, lock, callId) {
         await wd('POST', `/element/${element}/value`, { text });
       });
     },
-    /** Clicks the option, as a user picks it (the change event fires). */
+    /**
+     * Picks the option as Playwright's selectOption and puppeteer's select do:
+     * the value is set and 'input' and 'change' fire.
+     */
     async select(selector, value) {
       await tab.waitForSelector(selector);
-      await tab.click(`${selector} option[value="${value}"]`);
+      await tab.evaluate(
+        ([s, v]) => {
+          const select = document.querySelector(s);
+          if (![...select.options].some((o) => o.value === v)) throw new Error(`no option ${v}`);
+          select.value = v;
+          select.dispatchEvent(new Event('input', { bubbles: true }));
+          select.dispatchEvent(new Event('change', { bubbles: true }));
+        },
+        [selector, value],
+      );
     },
     bringToFront: () => on(() => undefined),
     async setViewport({ width, height }) {
