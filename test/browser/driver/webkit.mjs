@@ -241,6 +241,9 @@ function sessionLock(wd, initialHandle) {
       open.delete(handle);
       if (current === handle) current = null;
     },
+    get openCount() {
+      return open.size;
+    },
   };
 }
 
@@ -265,13 +268,29 @@ function wrapContext(session, viewport) {
     lock.opened(handle);
     return handle;
   };
+  /**
+   * Closes a tab's window. The last window is kept, blank, for the next tab:
+   * WebDriver ends the session with its last window.
+   */
+  const closeWindow = async (lock, handle) => {
+    if (lock.openCount === 1) {
+      await lock.on(handle, (wd) => wd('POST', '/url', { url: 'about:blank' }));
+      unused = handle;
+      return;
+    }
+    try {
+      await lock.on(handle, (wd) => wd('DELETE', '/window'));
+    } finally {
+      lock.closed(handle);
+    }
+  };
   const context = {
     async addInitScript(fn, arg) {
       initScripts.push([fn, arg]);
     },
     async newTab() {
       const handle = await newWindow();
-      const tab = wrapTab(handle, lock, () => ++nextCall);
+      const tab = wrapTab(handle, lock, () => ++nextCall, closeWindow);
       tabs.add(tab);
       if (viewport) await tab.setViewport(viewport);
       return tab;
@@ -330,15 +349,7 @@ function waitForBlank(wd) {
   });
 }
 
-async function closeWindow(lock, handle) {
-  try {
-    await lock.on(handle, (wd) => wd('DELETE', '/window'));
-  } finally {
-    lock.closed(handle);
-  }
-}
-
-function wrapTab(handle, lock, callId) {
+function wrapTab(handle, lock, callId, closeWindow) {
   const on = (fn) => lock.on(handle, fn);
   const findElement = async (wd, selector) => {
     const found = await wd('POST', '/element', { using: 'css selector', value: selector });
