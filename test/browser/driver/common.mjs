@@ -37,7 +37,7 @@ export function parseResult(text) {
 /** In the page: true when `selector` matches an element that is visible (and has `hasText`). */
 export function selectorState([selector, hasText, state]) {
   const matches = [...document.querySelectorAll(selector)].filter(
-    (el) => hasText === undefined || (el.innerText ?? el.textContent).includes(hasText),
+    (el) => hasText == null || (el.innerText ?? el.textContent).includes(hasText),
   );
   if (state === 'attached') return matches.length > 0;
   const visible = matches.some((el) => {
