@@ -77,21 +77,30 @@ const metaOf = <K extends MetaKey>(meta: IDBObjectStore, key: K) =>
 
 /**
  * The device, the current user and the `maxUsers` most recently seen past
- * users, in one read-only transaction: a bounded walk of the lastSeen index,
+ * users, in one read-only transaction: a bounded read of the lastSeen index,
  * so a database holding thousands of users costs what one holding 20 does.
  */
 async function loadRecent(db: Database, maxUsers: number): Promise<StoredState> {
   const tx = db.transaction(['meta', 'users'], 'readonly');
   const meta = tx.objectStore('meta');
   const users = tx.objectStore('users');
-  const recent: UserRecord[] = [];
-  // One more than the limit: the current user is usually among the most recent.
-  const walk = users.index(LAST_SEEN).openCursor(null, 'prev');
+  let recent: UserRecord[] = [];
+  // Three requests whatever the count: find the lastSeen of the (maxUsers + 1)th
+  // most recent user (one more than the limit: the current user is usually
+  // among them), then read those at or above it in one getAll. A walk of
+  // maxUsers cursor steps would cost a round trip each.
+  const byLastSeen = users.index(LAST_SEEN);
+  const walk = byLastSeen.openKeyCursor(null, 'prev');
+  let advanced = false;
   walk.onsuccess = () => {
     const cursor = walk.result;
-    if (cursor === null) return;
-    recent.push(cursor.value as UserRecord);
-    if (recent.length <= maxUsers) cursor.continue();
+    if (cursor !== null && !advanced) {
+      advanced = true;
+      return cursor.advance(maxUsers);
+    }
+    const range = cursor === null ? null : IDBKeyRange.lowerBound(cursor.key);
+    const read = byLastSeen.getAll(range);
+    read.onsuccess = () => (recent = (read.result as UserRecord[]).reverse());
   };
   let current: UserRecord | undefined;
   const currentRead = meta.get('currentMpid');
