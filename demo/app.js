@@ -766,6 +766,8 @@ function wire() {
     settings.strategy = strategy.value;
     saveSettings();
     state.play = null;
+    // Until the new strategy's world is on screen, a click would act on the old one.
+    document.body.dataset.world = 'opening';
     await openInteractiveWorld();
   });
 

@@ -68,6 +68,7 @@ browserSuite('demo', (env) => {
 
   async function playByClicking(page, strategy) {
     await page.select('#strategy', strategy);
+    await page.waitForSelector('body[data-world="local"]');
     await page.click('#play:not([disabled])');
     const rows = () =>
       page.evaluate(() =>
