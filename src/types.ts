@@ -327,6 +327,7 @@ export interface IdentityOptions {
   maxUsers?: number;
 }
 
+/** The options of `IdentityClient.reset`. */
 export interface ResetOptions {
   /** also forget the device id: a new one is made */
   deviceId?: boolean;
