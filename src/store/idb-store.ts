@@ -15,7 +15,6 @@ import {
   type MetaKey,
   type MetaValues,
 } from './idb-schema';
-import { createMemoryStore } from './memory-store';
 
 /**
  * The users and the device, in IndexedDB (`meta` and `users`, see
@@ -27,8 +26,10 @@ export function createIdbClientStore(
   connection: IdbConnection,
   maxUsers = DEFAULT_MAX_USERS,
 ): ClientStore {
-  let memory: ClientStore | null = null;
-  const inMemory = (): ClientStore => (memory ??= createMemoryStore(maxUsers));
+  // Only after a fallback: the memory store's code loads then (memory-store.ts).
+  let memory: Promise<ClientStore> | null = null;
+  const inMemory = (): Promise<ClientStore> =>
+    (memory ??= import('./memory-store').then((code) => code.createMemoryStore(maxUsers)));
 
   return {
     capabilities: { sharedAcrossTabs: true },
@@ -37,13 +38,13 @@ export function createIdbClientStore(
       connection.use(
         'read',
         (db) => loadRecent(db, maxUsers),
-        () => inMemory().load(),
+        async () => (await inMemory()).load(),
       ),
     readRevision: () =>
       connection.use(
         'read',
         async (db) => (await metaOf(db.transaction('meta').objectStore('meta'), 'revision')) ?? 0,
-        () => inMemory().readRevision(),
+        async () => (await inMemory()).readRevision(),
       ),
     commit: (change) =>
       connection.use(
@@ -56,17 +57,17 @@ export function createIdbClientStore(
             // Resets and user writes: their code loads on first need, before the transaction opens.
             change.reset || change.edit ? (await import('./idb-extras')).applyExtras : undefined,
           ),
-        () => inMemory().commit(change),
+        async () => (await inMemory()).commit(change),
       ),
     // Only `persist()` needs it: its own chunk, loaded then.
     absorb: (held) =>
       connection.use(
         'write',
         async (db) => (await import('./idb-absorb')).absorbInto(db, held, maxUsers),
-        () => inMemory().commit({}),
+        async () => (await inMemory()).commit({}),
       ),
     async close() {
-      await memory?.close();
+      if (memory !== null) await (await memory).close();
       await connection.close();
     },
   };

@@ -3,7 +3,6 @@ import { createIdbClientStore } from './idb-store';
 import { openIdbConnection } from './idb-connection';
 import { createIdbOutbox } from './idb-outbox';
 import { errorName } from './idb-schema';
-import { createMemoryStores } from './memory-store';
 import type { ClientStores } from './stores';
 
 export interface OpenStoreOptions {
@@ -30,16 +29,20 @@ export async function openIdbStores(
   };
 }
 
+/** In memory: a rare choice (consent first, sandboxes, a server), so its code loads then. */
+const memoryStores = async (maxUsers?: number): Promise<ClientStores> =>
+  (await import('./memory-store')).createMemoryStores(maxUsers);
+
 /**
  * The stores the client runs on. IndexedDB when asked and possible; otherwise
  * memory, with ONE warning, so that the SDK works in private modes and sandboxes.
  */
 export async function openClientStores(options: OpenStoreOptions): Promise<ClientStores> {
   const { storage, dbName, logger, maxUsers } = options;
-  if (storage === 'memory') return createMemoryStores(maxUsers);
-  const fallBack = (reason: string): ClientStores => {
+  if (storage === 'memory') return memoryStores(maxUsers);
+  const fallBack = (reason: string): Promise<ClientStores> => {
     logger.warn(`[idsync] IndexedDB unavailable (${reason}); keeping state in memory only`);
-    return createMemoryStores(maxUsers);
+    return memoryStores(maxUsers);
   };
   let idb: IDBFactory | undefined | null;
   try {
@@ -51,12 +54,12 @@ export async function openClientStores(options: OpenStoreOptions): Promise<Clien
   if (idb === undefined || idb === null) {
     // On a server (Node: no window either) memory is the expected place, not
     // a fault: no warning for each page it renders.
-    if (typeof window === 'undefined') return createMemoryStores(maxUsers);
+    if (typeof window === 'undefined') return memoryStores(maxUsers);
     return fallBack('no indexedDB');
   }
   try {
     return await openIdbStores(dbName, logger, options.openTimeoutMs, maxUsers);
   } catch (error) {
-    return fallBack(`open failed: ${errorName(error)}`);
+    return await fallBack(`open failed: ${errorName(error)}`);
   }
 }
