@@ -18,11 +18,13 @@ browserSuite('lifecycle', (env) => {
   after(() => server?.close());
 
   let counter = 0;
+  // Names of this run only: a database left by an earlier run is never reused.
+  const run = Date.now().toString(36);
   /** A fresh profile; `open()` adds a tab on one database nobody used. */
   async function freshContext() {
     counter += 1;
     const context = await browser.newContext();
-    const url = `${server.origin}/test/browser/pages/lifecycle.html?db=lifecycle-${counter}`;
+    const url = `${server.origin}/test/browser/pages/lifecycle.html?db=lifecycle-${run}-${counter}`;
     const open = async () => {
       const tab = await context.newTab();
       await tab.goto(url);
