@@ -5,14 +5,15 @@ import type { AliasRequest, IdentityClient, IdentityRequest, ResetOptions, User 
 import { failWith, isPlainObject, type Fail } from '../validation/plain';
 import { createAliasRequest, isUserLike } from './alias';
 import { createCommitter, type Committer } from './committer';
-import { createIdentityCalls, type IdentityCalls } from './identity-calls';
+import type { IdentityCalls } from './identity-calls';
+import { lazyIdentityCalls } from './lazy-identity-calls';
+import { lockManager } from './lock-manager';
 import { lazyAliasOutbox } from './lazy-alias-outbox';
 import { createListeners, type Listener, type Listeners } from './listeners';
 import type { ClientOptions } from './options';
 import type { UpdateUser } from './user';
 import { createUserCache, type UserCache } from './user-cache';
 import { sameRecord } from './user-change';
-import { createWebLock } from './web-lock';
 import type { UserRecord } from '../store/client-store';
 import { randomUuid } from '../uuid';
 import type { AliasOutbox } from './alias-outbox';
@@ -50,9 +51,6 @@ export async function startIdentityClient(
   };
   const hook = { running: false };
   const events = createListeners(logger);
-  // The device-wide lock of identity calls: only a store other tabs share
-  // needs one, and a client may start sharing (persist) or stop (fallback).
-  const lock = createWebLock(`idsync:${dbName}`, () => committer.storage === 'indexeddb');
   // Snapshots write through the committer, which holds the cache: bound when first called.
   const updateUser: UpdateUser = (mpid, change) =>
     writeUser({ cache, committer, events, hook, ensureOpen }, mpid, change);
@@ -65,9 +63,9 @@ export async function startIdentityClient(
     logger,
     notify: events.notify,
     // Under a cross-tab lock, another tab's last message may still be on its way.
-    readBeforeCalls: () => lock.crossTab,
+    readBeforeCalls: () => lockManager() !== undefined,
   });
-  const calls = createIdentityCalls({ options, cache, committer, lock, events, ensureOpen, hook });
+  const calls = lazyIdentityCalls({ options, cache, committer, events, ensureOpen, hook });
   // Alias requests wait in the store until the backend takes them.
   const outbox = lazyAliasOutbox({
     store: stores.outbox,
