@@ -226,14 +226,14 @@ function findings(result) {
   if (v) {
     const s = v.sqliteAt1e5;
     lines.push(
-      `sqlite at 10^5 profiles: ${count(s.reqPerS)} req/s (target ≥ ${count(TARGET.reqPerS)}): ${verdictWord(v.met.reqPerS)}`,
-      `sqlite at 10^5 profiles: p99 ${s.p99Ms} ms (target ≤ ${TARGET.p99Ms} ms): ${verdictWord(v.met.p99)}`,
-      `sqlite at 10^5 against 10^3: ${s.driftPct > 0 ? '+' : ''}${s.driftPct} % (target within ±${TARGET.driftWithinPct} %): ${verdictWord(v.met.drift)}`,
+      `sqlite at 10⁵ profiles: ${count(s.reqPerS)} req/s (target ≥ ${count(TARGET.reqPerS)}): ${verdictWord(v.met.reqPerS)}`,
+      `sqlite at 10⁵ profiles: p99 ${s.p99Ms} ms (target ≤ ${TARGET.p99Ms} ms): ${verdictWord(v.met.p99)}`,
+      `sqlite at 10⁵ against 10³: ${s.driftPct > 0 ? '+' : ''}${s.driftPct} % (target within ±${TARGET.driftWithinPct} %): ${verdictWord(v.met.drift)}`,
     );
     if (v.memoryAt1e5) {
       const share = Math.round((s.reqPerS / v.memoryAt1e5.reqPerS) * 100);
       lines.push(
-        `the memory store at 10^5, the ceiling: ${count(v.memoryAt1e5.reqPerS)} req/s; sqlite reaches ${share} % of it`,
+        `the memory store at 10⁵, the ceiling: ${count(v.memoryAt1e5.reqPerS)} req/s; sqlite reaches ${share} % of it`,
       );
     }
   } else {
@@ -246,13 +246,18 @@ function findings(result) {
       ? `load generator (one Node process, 50 keep-alive clients): at most ${busiest.clientCpuPct} % of a core (${busiest.store} at ${count(busiest.profiles)}), under the ${SATURATED_PCT} % at which it would be the limit`
       : `load generator saturated (≥ ${SATURATED_PCT} % of a core) for ${saturated.map((r) => `${r.store} at ${count(r.profiles)}`).join(', ')}: there the figures are its limit, not the server's`,
   );
+  if (rows.some((r) => r.store === 'postgres')) {
+    lines.push(
+      "server CPU counts the IDSync server process (all its threads); for postgres, the database's own processes come on top",
+    );
+  }
   const [before] = machine.loadBefore;
   const [after] = machine.loadAfter;
   const busy = Math.max(before, after) > machine.cpus;
   lines.push(
     `machine: ${machine.cpus} cores, load average ${round(before)} before and ${round(after)} after` +
       (busy
-        ? ': above its core count, so other processes took CPU from the server and the load generator; the figures are lower bounds'
+        ? ': above its core count, so other processes took CPU from the server and the load generator (throughputs are lower bounds, latencies upper bounds)'
         : ''),
   );
   return lines;
@@ -275,6 +280,21 @@ function table(rows) {
   return lines.join('\n');
 }
 
+/** Markdown text wrapped at 100 columns, as the rest of README.md is; `indent` for a list item's lines. */
+function wrap(text, indent = '', width = 100) {
+  const lines = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = `${indent}${word}`;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  return [...lines, line].join('\n');
+}
+
 const README_START = '<!-- bench:server:start -->';
 const README_END = '<!-- bench:server:end -->';
 
@@ -292,13 +312,15 @@ async function updateReadme(result) {
   const block = [
     README_START,
     '',
-    `The last run (${result.date.slice(0, 16).replace('T', ' ')} UTC, Node ${machine.node}, ` +
-      `${machine.cpus} cores, load average ${round(machine.loadBefore[0])} before and ` +
-      `${round(machine.loadAfter[0])} after):`,
+    wrap(
+      `The last run (${result.date.slice(0, 16).replace('T', ' ')} UTC, Node ${machine.node}, ` +
+        `${machine.cpus} cores, load average ${round(machine.loadBefore[0])} before and ` +
+        `${round(machine.loadAfter[0])} after):`,
+    ),
     '',
     table(result.rows),
     '',
-    ...findings(result).map((line) => `- ${line}`),
+    ...findings(result).map((line) => wrap(`- ${line}`, '  ')),
     '',
     README_END,
   ].join('\n');
