@@ -2,9 +2,12 @@
 // in one run on one machine: identify + login at 50 concurrent clients over
 // keep-alive HTTP against dist/server.mjs, at 10^3 and 10^5 profiles, for the
 // memory store (the ceiling), sqlite and (when PostgreSQL is installed) postgres.
-// Prints a table and writes bench/server-results.json.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+// Prints a table and whether each target is met, writes bench/server-results.json
+// and the table in README's server section (between its bench:server markers).
+// The load generator is this process, on the same 2 cores as the server: the
+// CPU each used is measured and printed, so a run says which of them was the limit.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +31,9 @@ const WARMUP_MS = 2_000;
 const MEASURE_MS = 10_000;
 /** what the sqlite store must show at 10^5 profiles */
 const TARGET = { reqPerS: 1_500, p99Ms: 50, driftWithinPct: 20 };
+
+/** Above this share of one core, a single-threaded load generator is the limit. */
+const SATURATED_PCT = 90;
 
 const log = (line) => process.stderr.write(`${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -80,7 +86,7 @@ async function seedOverHttp(url, n) {
  * users (login from that anonymous profile: the known profile is found by
  * email and customer id and updated).
  */
-async function measure(url, n) {
+async function measure(url, n, serverPid) {
   const client = httpClient(url, { sockets: CONCURRENCY });
   const latencies = [];
   const errors = {};
@@ -113,9 +119,13 @@ async function measure(url, n) {
   await sleep(WARMUP_MS);
   recording = true;
   const started = performance.now();
+  const clientCpu = process.cpuUsage();
+  const serverCpu = cpuSecondsOf(serverPid);
   await sleep(MEASURE_MS);
   recording = false;
   const seconds = (performance.now() - started) / 1000;
+  const { user, system } = process.cpuUsage(clientCpu);
+  const serverSeconds = cpuSecondsOf(serverPid) - serverCpu;
   stop = true;
   await run;
   client.close();
@@ -125,7 +135,24 @@ async function measure(url, n) {
     p50Ms: round(quantile(latencies, 0.5)),
     p99Ms: round(quantile(latencies, 0.99)),
     errors,
+    // shares of one core over the measured seconds: the server (its worker threads
+    // included) and this process, the load generator
+    serverCpuPct: Number.isNaN(serverSeconds) ? null : Math.round((serverSeconds / seconds) * 100),
+    clientCpuPct: Math.round(((user + system) / 1e6 / seconds) * 100),
   };
+}
+
+/** CPU seconds a process has used (Linux /proc; NaN elsewhere). */
+function cpuSecondsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // after the command name in parentheses: state is field 3, utime and stime 14 and 15
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const USER_HZ = 100; // Linux's clock ticks per second for /proc, on every mainstream build
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return NaN;
+  }
 }
 
 const round = (x) => Math.round(x * 10) / 10;
@@ -154,7 +181,7 @@ async function benchStore(kind, n, dir, cluster) {
     if (kind === 'memory') await seedOverHttp(server.url, n);
     const seedS = round((performance.now() - seedStarted) / 1000);
     log(`${kind} at ${n} profiles: seeded in ${seedS} s, measuring…`);
-    return { store: kind, profiles: n, seedS, ...(await measure(server.url, n)) };
+    return { store: kind, profiles: n, seedS, ...(await measure(server.url, n, server.child.pid)) };
   } finally {
     await server.kill();
   }
@@ -170,10 +197,12 @@ async function freshDatabase(cluster, name) {
 }
 
 function verdict(rows) {
-  const at = (n) => rows.find((r) => r.store === 'sqlite' && r.profiles === n);
-  const small = at(SIZES[0]);
-  const large = at(SIZES[1]);
+  const at = (store, n) => rows.find((r) => r.store === store && r.profiles === n);
+  const small = at('sqlite', SIZES[0]);
+  const large = at('sqlite', SIZES[1]);
+  if (!small || !large) return null;
   const driftPct = round(((large.reqPerS - small.reqPerS) / small.reqPerS) * 100);
+  const ceiling = at('memory', SIZES[1]);
   return {
     target: TARGET,
     sqliteAt1e5: { reqPerS: large.reqPerS, p99Ms: large.p99Ms, driftPct },
@@ -182,13 +211,62 @@ function verdict(rows) {
       p99: large.p99Ms <= TARGET.p99Ms,
       drift: Math.abs(driftPct) <= TARGET.driftWithinPct,
     },
+    ...(ceiling ? { memoryAt1e5: { reqPerS: ceiling.reqPerS } } : {}),
   };
+}
+
+const count = (n) => n.toLocaleString('en');
+const pct = (n) => (n === null ? 'n/a' : `${n} %`);
+const verdictWord = (met) => (met ? '**met**' : '**missed**');
+
+/** What the run says about its targets, its load generator and its machine: markdown lines. */
+function findings(result) {
+  const { verdict: v, rows, machine } = result;
+  const lines = [];
+  if (v) {
+    const s = v.sqliteAt1e5;
+    lines.push(
+      `sqlite at 10⁵ profiles: ${count(s.reqPerS)} req/s (target ≥ ${count(TARGET.reqPerS)}): ${verdictWord(v.met.reqPerS)}`,
+      `sqlite at 10⁵ profiles: p99 ${s.p99Ms} ms (target ≤ ${TARGET.p99Ms} ms): ${verdictWord(v.met.p99)}`,
+      `sqlite at 10⁵ against 10³: ${s.driftPct > 0 ? '+' : ''}${s.driftPct} % (target within ±${TARGET.driftWithinPct} %): ${verdictWord(v.met.drift)}`,
+    );
+    if (v.memoryAt1e5) {
+      const share = Math.round((s.reqPerS / v.memoryAt1e5.reqPerS) * 100);
+      lines.push(
+        `the memory store at 10⁵, the ceiling: ${count(v.memoryAt1e5.reqPerS)} req/s; sqlite reaches ${share} % of it`,
+      );
+    }
+  } else {
+    lines.push('no verdict: the sqlite rows were not run');
+  }
+  const busiest = rows.reduce((a, b) => (b.clientCpuPct > a.clientCpuPct ? b : a));
+  const saturated = rows.filter((r) => r.clientCpuPct >= SATURATED_PCT);
+  lines.push(
+    saturated.length === 0
+      ? `load generator (one Node process, 50 keep-alive clients): at most ${busiest.clientCpuPct} % of a core (${busiest.store} at ${count(busiest.profiles)}), under the ${SATURATED_PCT} % at which it would be the limit`
+      : `load generator saturated (≥ ${SATURATED_PCT} % of a core) for ${saturated.map((r) => `${r.store} at ${count(r.profiles)}`).join(', ')}: there the figures are its limit, not the server's`,
+  );
+  if (rows.some((r) => r.store === 'postgres')) {
+    lines.push(
+      "server CPU counts the IDSync server process (all its threads); for postgres, the database's own processes come on top",
+    );
+  }
+  const [before] = machine.loadBefore;
+  const [after] = machine.loadAfter;
+  const busy = Math.max(before, after) > machine.cpus;
+  lines.push(
+    `machine: ${machine.cpus} cores, load average ${round(before)} before and ${round(after)} after` +
+      (busy
+        ? ': above its core count, so other processes took CPU from the server and the load generator (throughputs are lower bounds, latencies upper bounds)'
+        : ''),
+  );
+  return lines;
 }
 
 function table(rows) {
   const lines = [
-    '| store | profiles | req/s | p50 ms | p99 ms | non-200 | seed s |',
-    '| ----- | -------: | ----: | -----: | -----: | ------- | -----: |',
+    '| store | profiles | req/s | p50 ms | p99 ms | non-200 | server CPU | load generator CPU | seed s |',
+    '| ----- | -------: | ----: | -----: | -----: | ------- | ---------: | -----------------: | -----: |',
   ];
   for (const r of rows) {
     const errors =
@@ -196,10 +274,59 @@ function table(rows) {
         .map(([s, c]) => `${c}×${s}`)
         .join(' ') || '0';
     lines.push(
-      `| ${r.store} | ${r.profiles.toLocaleString('en')} | ${r.reqPerS} | ${r.p50Ms} | ${r.p99Ms} | ${errors} | ${r.seedS} |`,
+      `| ${r.store} | ${count(r.profiles)} | ${count(r.reqPerS)} | ${r.p50Ms} | ${r.p99Ms} | ${errors} | ${pct(r.serverCpuPct)} | ${pct(r.clientCpuPct)} | ${r.seedS} |`,
     );
   }
   return lines.join('\n');
+}
+
+/** Markdown text wrapped at 100 columns, as the rest of README.md is; `indent` for a list item's lines. */
+function wrap(text, indent = '', width = 100) {
+  const lines = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = `${indent}${word}`;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  return [...lines, line].join('\n');
+}
+
+const README_START = '<!-- bench:server:start -->';
+const README_END = '<!-- bench:server:end -->';
+
+/** Replaces the block between README's bench:server markers with this run, formatted as prettier would. */
+async function updateReadme(result) {
+  const file = join(ROOT, 'README.md');
+  const readme = await readFile(file, 'utf8');
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  if (start < 0 || end < start) {
+    log(`README.md has no ${README_START} … ${README_END} block: not updated`);
+    return;
+  }
+  const { machine } = result;
+  const block = [
+    README_START,
+    '',
+    wrap(
+      `The last run (${result.date.slice(0, 16).replace('T', ' ')} UTC, Node ${machine.node}, ` +
+        `${machine.cpus} cores, load average ${round(machine.loadBefore[0])} before and ` +
+        `${round(machine.loadAfter[0])} after):`,
+    ),
+    '',
+    table(result.rows),
+    '',
+    ...findings(result).map((line) => wrap(`- ${line}`, '  ')),
+    '',
+    README_END,
+  ].join('\n');
+  const updated = readme.slice(0, start) + block + readme.slice(end + README_END.length);
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  await writeFile(file, await prettier.format(updated, { ...options, filepath: file }));
 }
 
 async function main() {
@@ -225,17 +352,13 @@ async function main() {
     rows,
     verdict: verdict(rows),
   };
-  // Written as prettier would, so that `npm run lint` passes on the committed file.
+  // Written as prettier would, so that `npm run lint` passes on the committed files.
   const json = await prettier.format(JSON.stringify(result), { parser: 'json' });
   await writeFile(join(ROOT, 'bench/server-results.json'), json);
+  await updateReadme(result);
   console.log(table(rows));
-  const { sqliteAt1e5: s, met } = result.verdict;
-  console.log(
-    `\nsqlite at 10^5: ${s.reqPerS} req/s (target ≥ ${TARGET.reqPerS}: ${met.reqPerS ? 'met' : 'missed'}), ` +
-      `p99 ${s.p99Ms} ms (≤ ${TARGET.p99Ms}: ${met.p99 ? 'met' : 'missed'}), ` +
-      `${s.driftPct}% against 10^3 (within ±${TARGET.driftWithinPct}%: ${met.drift ? 'met' : 'missed'})`,
-  );
-  console.log(`load average before/after: ${loadBefore.map(round)} / ${loadavg().map(round)}`);
+  console.log('');
+  for (const line of findings(result)) console.log(line.replaceAll('**', ''));
 }
 
 main().catch((error) => {

@@ -5,6 +5,7 @@
  */
 import { IdentityError } from '../errors';
 import type { IdentityBackend } from '../types';
+import { aliasCallContext, identityCallContext, modifyCallContext } from './call-context';
 import { configureFaults, type Faults } from './faults';
 import { errorAnswer, HttpAnswer } from './http/answer';
 import type { Route } from './http/routing';
@@ -28,22 +29,25 @@ export interface ApiContext {
   log?: (line: string) => void;
 }
 
-/** An IDSync call: parse, ask the backend, encode its answer. */
+/** An IDSync call: parse, ask the backend (with the call's context, call-context.ts), encode its answer. */
 export async function answerApi(target: Route, text: string, ctx: ApiContext) {
   try {
     const body = parseBody(text);
     switch (target.kind) {
       case 'identity': {
-        const response = await ctx.backend[target.call](parseIdentityRequest(body, ctx.now()));
+        const request = parseIdentityRequest(body, ctx.now());
+        const call = identityCallContext(body, request);
+        const response = await ctx.backend[target.call](request, call);
         return new HttpAnswer(200, identityAnswer(response, ctx.nextContext()));
       }
       case 'modify': {
         const request = parseModifyRequest(body, ctx.now());
-        const response = await ctx.backend.modify(target.mpid, request);
+        const response = await ctx.backend.modify(target.mpid, request, modifyCallContext(request));
         return new HttpAnswer(200, modifyAnswer(request, response, ctx.nextContext()));
       }
       case 'alias': {
-        const { httpCode } = await ctx.backend.alias(parseAliasRequest(body));
+        const request = parseAliasRequest(body);
+        const { httpCode } = await ctx.backend.alias(request, aliasCallContext(body));
         return new HttpAnswer(httpCode >= 200 && httpCode < 300 ? httpCode : 202, undefined);
       }
       default:

@@ -4,6 +4,7 @@ import type {
   AliasRequest,
   BackendRequest,
   BackendResponse,
+  CallContext,
   IdentityBackend,
   ModifyRequest,
   Profile,
@@ -18,12 +19,27 @@ export function fakeBackend() {
     if (failure) throw failure;
     return { httpCode: 200, mpid: '1234', isLoggedIn: method === 'login', matchedIdentities: {} };
   };
+  /** the CallContext of each call, in order */
+  const contexts: { method: string; ctx: CallContext | undefined }[] = [];
   const backend: IdentityBackend = {
-    identify: async (req: BackendRequest) => answer('identify', req),
-    login: async (req: BackendRequest) => answer('login', req),
-    logout: async (req: BackendRequest) => answer('logout', req),
-    modify: async (mpid: string, req: ModifyRequest) => ({ ...answer('modify', mpid, req), mpid }),
-    alias: async (req: AliasRequest) => {
+    identify: async (req: BackendRequest, ctx?: CallContext) => {
+      contexts.push({ method: 'identify', ctx });
+      return answer('identify', req);
+    },
+    login: async (req: BackendRequest, ctx?: CallContext) => {
+      contexts.push({ method: 'login', ctx });
+      return answer('login', req);
+    },
+    logout: async (req: BackendRequest, ctx?: CallContext) => {
+      contexts.push({ method: 'logout', ctx });
+      return answer('logout', req);
+    },
+    modify: async (mpid: string, req: ModifyRequest, ctx?: CallContext) => {
+      contexts.push({ method: 'modify', ctx });
+      return { ...answer('modify', mpid, req), mpid };
+    },
+    alias: async (req: AliasRequest, ctx?: CallContext) => {
+      contexts.push({ method: 'alias', ctx });
       answer('alias', req);
       return { httpCode: 202 };
     },
@@ -43,6 +59,7 @@ export function fakeBackend() {
     backend,
     profiles,
     calls,
+    contexts,
     failWith(error: IdentityError | undefined) {
       failure = error;
     },

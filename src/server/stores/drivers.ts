@@ -3,6 +3,8 @@
  * needs them: `--store memory` runs without either, and neither ever reaches
  * the browser bundles.
  */
+import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import type Pg from 'pg';
 
@@ -25,6 +27,18 @@ export async function loadSqlite(): Promise<typeof BetterSqlite3> {
   } catch (error) {
     throw notFound(error) ? missing('better-sqlite3', 'sqlite:FILE', error) : error;
   }
+}
+
+/**
+ * The file better-sqlite3 loads from, for a worker thread (a module cannot be
+ * handed to one). Under CommonJS (the tests) this module's own `require`
+ * knows; in the ES module bundle, run as the program (dist/server.mjs), the
+ * program's file is where the package resolves from. Throws when neither finds it.
+ */
+export function sqliteDriverPath(): string {
+  const from =
+    typeof require === 'function' ? require : createRequire(realpathSync(process.argv[1] ?? ''));
+  return from.resolve('better-sqlite3');
 }
 
 export async function loadPg(): Promise<typeof Pg> {

@@ -8,13 +8,15 @@
  * crash). On power loss or an OS crash, the last commits before the WAL was
  * last synced to disk may be lost; the database itself stays consistent.
  * FULL would sync on every commit (about 6 times the cost of a commit here,
- * and better-sqlite3 blocks the event loop for it).
+ * and better-sqlite3 blocks the event loop for it). Copying the WAL into the
+ * database (checkpoints) happens off the request thread: sqlite-checkpoints.ts.
  */
 import { closeSync, openSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { IdentityError } from '../../errors';
 import type { IdentityType } from '../../types';
-import { loadSqlite } from './drivers';
+import { loadSqlite, sqliteDriverPath } from './drivers';
+import { BackgroundCheckpoints } from './sqlite-checkpoints';
 import { SqlProfileStore, type TransactionMode } from './sql-profile-store';
 import type { SqlRunner } from './sql-runner';
 import { migrate } from './sql-schema';
@@ -24,7 +26,14 @@ type Database = BetterSqlite3.Database;
 export interface SqliteStoreOptions {
   /** identity types no two profiles may share (the resolver's unique ids) */
   uniqueTypes: ReadonlySet<IdentityType>;
+  /** where a checkpoint worker that failed is reported */
+  log?: (line: string) => void;
+  /** WAL pages (4 KiB) from which the WAL is copied back and starts over; default 16,000 */
+  walPages?: number;
 }
+
+/** SQLite's own default: a checkpoint inside the commit that takes the WAL past 1,000 pages. */
+const INLINE_CHECKPOINT_PAGES = 1_000;
 
 /** The file is created readable by its owner only; SQLite gives -wal and -shm the same mode. */
 function createPrivately(file: string): void {
@@ -49,24 +58,46 @@ function runnerOver(db: Database): SqlRunner {
   };
 }
 
+/**
+ * The driver's own errors, known by name and code rather than `instanceof`:
+ * a test runner that loads the driver once per test file makes another class
+ * each time, while the native part keeps throwing the first.
+ */
+function isSqliteError(error: unknown): boolean {
+  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
+  return name === 'SqliteError' && typeof code === 'string';
+}
+
 const failure = (cause: unknown) =>
   new IdentityError('storage', 'The database could not be read or written', {
     httpCode: 503,
     cause,
   });
 
+/** BEGIN, COMMIT and ROLLBACK, prepared once rather than parsed for every request. */
+function transactionStatements(db: Database) {
+  return {
+    read: db.prepare('BEGIN'),
+    write: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+  };
+}
+
 export class SqliteProfileStore extends SqlProfileStore {
   /** one connection, so one transaction at a time: the tail of the queue */
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private readonly statements: ReturnType<typeof transactionStatements>;
+  private checkpoints: BackgroundCheckpoints | null = null;
 
   private constructor(
     private readonly db: Database,
     private readonly runner: SqlRunner,
-    private readonly SqliteError: typeof BetterSqlite3.SqliteError,
     uniqueTypes: ReadonlySet<IdentityType>,
   ) {
     super(uniqueTypes);
+    this.statements = transactionStatements(db);
   }
 
   /** Opens (or creates) FILE; anything unreadable stops here with a message naming FILE. */
@@ -87,7 +118,9 @@ export class SqliteProfileStore extends SqlProfileStore {
       db.exec('BEGIN IMMEDIATE');
       await migrate(runner);
       db.exec('COMMIT');
-      return new SqliteProfileStore(db, runner, Database.SqliteError, options.uniqueTypes);
+      const store = new SqliteProfileStore(db, runner, options.uniqueTypes);
+      store.startCheckpoints(file, options);
+      return store;
     } catch (error) {
       db?.close();
       const reason = error instanceof Error ? error.message : String(error);
@@ -95,18 +128,45 @@ export class SqliteProfileStore extends SqlProfileStore {
     }
   }
 
+  /** Checkpoints on a worker thread; where none can start, SQLite's own, inside commits. */
+  private startCheckpoints(file: string, options: SqliteStoreOptions): void {
+    const log = options.log ?? (() => undefined);
+    const inline = (reason: string) => {
+      log(`sqlite: checkpoints run inside commits (${reason})`);
+      if (!this.closed) this.db.pragma(`wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);
+    };
+    try {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpoints = new BackgroundCheckpoints({
+        file,
+        driver: sqliteDriverPath(),
+        ...(options.walPages === undefined ? {} : { catchUpPages: options.walPages }),
+        ready: () => this.letWorkerFinish(),
+        failed: inline,
+      });
+    } catch (error) {
+      inline(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** Holds the next transaction back while the worker finishes the copy (sqlite-checkpoints.ts). */
+  private letWorkerFinish(): void {
+    const worker = this.checkpoints;
+    if (worker) this.queue = this.queue.then(() => worker.finalPass());
+  }
+
   protected inTransaction<T>(work: (db: SqlRunner) => Promise<T>, mode: TransactionMode) {
     const run = this.queue.then(async () => {
       if (this.closed) throw new IdentityError('closed', 'The store is closed');
       try {
-        this.db.exec(mode === 'read' ? 'BEGIN' : 'BEGIN IMMEDIATE');
+        (mode === 'read' ? this.statements.read : this.statements.write).run();
         const result = await work(this.runner);
-        this.db.exec('COMMIT');
+        this.statements.commit.run();
         return result;
       } catch (error) {
         this.rollback();
         // Only the database's own errors become `storage`; a bug elsewhere stays itself.
-        if (mode === 'import' || !(error instanceof this.SqliteError)) throw error;
+        if (mode === 'import' || !isSqliteError(error)) throw error;
         throw failure(error);
       }
     });
@@ -116,7 +176,7 @@ export class SqliteProfileStore extends SqlProfileStore {
 
   private rollback(): void {
     try {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      if (this.db.inTransaction) this.statements.rollback.run();
     } catch {
       // SQLite rolled back already (an I/O error does); the error that led here is the news.
     }
@@ -131,6 +191,8 @@ export class SqliteProfileStore extends SqlProfileStore {
     await this.queue;
     if (this.closed) return;
     this.closed = true;
+    // The worker's connection first: the last one to close folds the WAL into the database.
+    await this.checkpoints?.close();
     this.db.close();
   }
 }
