@@ -1,3 +1,4 @@
+import { nextRevision } from '../cookie/format';
 import type { ClientStore, StoreChange, StoredState } from '../store/client-store';
 import type { Logger, UserChangeEvent } from '../types';
 import { createSerialQueue } from './serial-queue';
@@ -28,7 +29,44 @@ export interface Committer {
   catchUp(always?: boolean): Promise<void> | null;
   /** Lets a commit in progress finish (its message still goes out), then closes the store. */
   close(): Promise<void>;
+  /** Who this device and its current user are, as committed (or adopted from another tab). */
+  identity(): CommittedIdentity;
+  /**
+   * Calls `observer` after every commit of this tab (the identity cookie's
+   * mirror is one). An observer that throws is logged; the commit stands.
+   */
+  observe(observer: CommitObserver): void;
+  /**
+   * The identity revision the next change of device or user must exceed,
+   * asked at that commit (the identity cookie's: a sibling may have moved it).
+   */
+  setRevisionFloor(floor: () => number): void;
 }
+
+/**
+ * What a commit left, as the identity cookie mirrors it: the device, the
+ * current user, and whether the state is kept across reloads by choice.
+ */
+export interface CommittedIdentity {
+  deviceId: string;
+  currentMpid: string | null;
+  /** the current user's logged-in flag (false with no current user) */
+  isLoggedIn: boolean;
+  /** the store's `capabilities.persistent`, read after the commit (a store swapped in counts) */
+  persistent: boolean;
+  /** the identity revision after the commit (see StoredState.identityRevision) */
+  revision: number;
+}
+
+/**
+ * Called after each commit of this tab with the identity after and before it.
+ * Commits that change nothing of it call it too: the observer decides.
+ */
+export type CommitObserver = (after: CommittedIdentity, before: CommittedIdentity) => void;
+
+/** Device id, current MPID and logged-in flag: what a change of identity revision is about. */
+export const whoOf = (s: { deviceId: string; currentMpid: string | null; isLoggedIn: boolean }) =>
+  `${s.deviceId} ${s.currentMpid} ${s.isLoggedIn}`;
 
 export interface CommitterOptions {
   store: ClientStore;
@@ -53,6 +91,36 @@ export function createCommitter(options: CommitterOptions): Committer {
   let seen = stored.revision;
   let shared = store.capabilities.sharedAcrossTabs;
   let closed = false;
+  let identityRevision = stored.identityRevision;
+  let revisionFloor = (): number => 0;
+  const observers: CommitObserver[] = [];
+
+  const identity = (): CommittedIdentity => {
+    const currentMpid = cache.currentMpid;
+    const record = currentMpid === null ? undefined : cache.record(currentMpid);
+    const { persistent } = store.capabilities;
+    return {
+      deviceId,
+      currentMpid,
+      isLoggedIn: record?.isLoggedIn === true,
+      persistent,
+      revision: identityRevision,
+    };
+  };
+
+  /** Who a change leaves, before it is committed: its identity revision goes in the same transaction. */
+  const whoAfter = (change: StoreChange): string => {
+    const next = change.currentMpid !== undefined ? change.currentMpid : cache.currentMpid;
+    const gone = next === null || change.delete?.includes(next) === true;
+    const record = gone
+      ? undefined
+      : (change.put?.find((r) => r.mpid === next) ?? cache.record(next));
+    return whoOf({
+      deviceId: change.newDeviceId ?? deviceId,
+      currentMpid: record === undefined ? null : next,
+      isLoggedIn: record?.isLoggedIn === true,
+    });
+  };
 
   const refreshSoon = (): void => {
     void mutex(async () => {
@@ -79,6 +147,8 @@ export function createCommitter(options: CommitterOptions): Committer {
   const onMessage = (change: SyncedChange): void => {
     if (closed || change.revision <= seen) return; // already reflected (or older than what is held)
     if (change.context !== undefined) context = change.context;
+    if (change.deviceId !== undefined) deviceId = change.deviceId;
+    if (change.identityRevision !== undefined) identityRevision = change.identityRevision;
     adopt(change);
     reached(change.revision);
   };
@@ -96,6 +166,7 @@ export function createCommitter(options: CommitterOptions): Committer {
     }
     deviceId = latest.deviceId ?? deviceId;
     context = latest.context;
+    identityRevision = latest.identityRevision;
     adopt({ put: latest.users, currentMpid: latest.currentMpid }, true);
     held = seen = latest.revision;
   };
@@ -122,20 +193,29 @@ export function createCommitter(options: CommitterOptions): Committer {
       return context;
     },
     exclusive: (task) => mutex(task),
-    async commit(change) {
+    async commit(proposed) {
+      const before = identity();
+      const change =
+        proposed.identityRevision === undefined && whoAfter(proposed) !== whoOf(before)
+          ? { ...proposed, identityRevision: nextRevision(identityRevision, revisionFloor()) }
+          : proposed;
       const revision = await store.commit(change);
       cache.apply(change);
       if (change.context !== undefined) context = change.context;
-      if (!shared) return;
-      reached(revision);
-      const message: SyncedChange = {
-        revision,
-        put: change.put ?? [],
-        delete: change.delete ?? [],
-      };
-      if (change.currentMpid !== undefined) message.currentMpid = change.currentMpid;
-      if (change.context !== undefined) message.context = change.context;
-      tabs?.post(message);
+      if (change.newDeviceId !== undefined) deviceId = change.newDeviceId;
+      if (change.identityRevision !== undefined) identityRevision = change.identityRevision;
+      if (shared) {
+        reached(revision);
+        tabs?.post(messageOf(revision, change));
+      }
+      const after = identity();
+      for (const observer of observers) {
+        try {
+          observer(after, before);
+        } catch (error) {
+          logger.error('[idsync] a commit observer threw', error);
+        }
+      }
     },
     catchUp(always = false) {
       if (!shared || (!always && held >= 0 && !options.readBeforeCalls() && tabs?.live)) {
@@ -153,5 +233,20 @@ export function createCommitter(options: CommitterOptions): Committer {
         return store.close();
       });
     },
+    identity,
+    observe: (observer) => void observers.push(observer),
+    setRevisionFloor(floor) {
+      revisionFloor = floor;
+    },
   };
+}
+
+/** The message other tabs apply for one commit. */
+function messageOf(revision: number, change: StoreChange): SyncedChange {
+  const message: SyncedChange = { revision, put: change.put ?? [], delete: change.delete ?? [] };
+  if (change.currentMpid !== undefined) message.currentMpid = change.currentMpid;
+  if (change.context !== undefined) message.context = change.context;
+  if (change.newDeviceId !== undefined) message.deviceId = change.newDeviceId;
+  if (change.identityRevision !== undefined) message.identityRevision = change.identityRevision;
+  return message;
 }

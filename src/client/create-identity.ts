@@ -1,4 +1,4 @@
-import type { IdentityClient, IdentityOptions } from '../types';
+import type { IdentityClient, IdentityOptions, Logger } from '../types';
 import { openClientStores } from '../store/open-store';
 import { startIdentityClient } from './identity-client';
 import { normalizeOptions } from './options';
@@ -10,15 +10,32 @@ import { normalizeOptions } from './options';
  */
 export async function createIdentity(options: IdentityOptions): Promise<IdentityClient> {
   const normalized = normalizeOptions(options);
+  // The cookie code is its own chunk, fetched while the stores open.
+  const cookieCode = normalized.cookie === false ? null : loadCookieCode(normalized.logger);
   const stores = await openClientStores({
     storage: normalized.storage,
     dbName: normalized.dbName,
     logger: normalized.logger,
   });
   try {
-    return await startIdentityClient(normalized, stores);
+    const code = await cookieCode;
+    const cookie =
+      code?.createCookieMirror(
+        normalized.cookie,
+        stores.client.capabilities.persistent,
+        normalized.logger,
+      ) ?? null;
+    return await startIdentityClient(normalized, stores, cookie);
   } catch (error) {
     await stores.client.close().catch(() => undefined);
     throw error;
   }
+}
+
+/** A chunk that fails to load costs the cookie, not the client: logged, and the client starts without it. */
+function loadCookieCode(logger: Logger) {
+  return import('./cookie-mirror').catch((error: unknown) => {
+    logger.error('[idsync] could not load the identity cookie code; starting without it', error);
+    return null;
+  });
 }

@@ -15,7 +15,7 @@ import { checkResponse, type CheckedResponse } from './check-response';
 import type { Committer } from './committer';
 import type { Listeners } from './listeners';
 import type { ClientOptions } from './options';
-import { validateIdentityRequest } from './requests';
+import { namesOtherLoginIds, validateIdentityRequest } from './requests';
 import { createSerialQueue } from './serial-queue';
 import type { UserCache } from './user-cache';
 import { applyIdentityChanges, mergeAttributes, mergeConsent, sameRecord } from './user-change';
@@ -36,12 +36,17 @@ export interface IdentityCallParts {
   ensureOpen(): void;
   /** true while `onUserAlias` runs: the writes it makes are announced by the call's own event */
   hook: { running: boolean };
+  /** before each call, after the catch-up: adopts a sibling subdomain's change (the identity cookie) */
+  beforeCall(): Promise<void> | null;
 }
 
 export interface IdentityCalls {
   send(kind: SendKind, request: unknown): Promise<IdentityResult>;
   modify(request: unknown): Promise<IdentityResult>;
-  /** `identifyOnInit`: under the lock, after a re-read, and only while no user is current. */
+  /**
+   * `identifyOnInit`: under the lock, after a re-read, and only while no user
+   * is current or the request names login identities the current user lacks.
+   */
   identifyOnStart(request: IdentityRequest): Promise<void>;
 }
 
@@ -70,6 +75,8 @@ export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
         ensureOpen();
         const catchingUp = committer.catchUp(alwaysCatchUp);
         if (catchingUp !== null) await catchingUp;
+        const siblings = parts.beforeCall();
+        if (siblings !== null) await siblings;
         return task();
       }),
     );
@@ -129,7 +136,11 @@ export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
       // When tabs open together on a fresh browser, the first one identifies
       // and the others adopt its user.
       exclusive(async () => {
-        if (cache.currentMpid === null) await sendNow('identify', request);
+        const mpid = cache.currentMpid;
+        const user = mpid === null ? undefined : cache.record(mpid);
+        if (user === undefined || namesOtherLoginIds(request, user.identities)) {
+          await sendNow('identify', request);
+        }
       }, true),
   };
 }

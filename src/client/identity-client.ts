@@ -12,32 +12,32 @@ import type { UpdateUser } from './user';
 import { createUserCache, type UserCache } from './user-cache';
 import { sameRecord } from './user-change';
 import { createWebLock } from './web-lock';
-import { randomUuid } from '../uuid';
 import type { AliasOutbox } from './alias-outbox';
+import type { CookieMirror } from './cookie-mirror';
+import { namesOtherLoginIds } from './requests';
+import { loadStartState } from './start-state';
 
 const invalid: Fail = failWith('validation');
 const EMPTY_REQUEST: IdentityRequest = { userIdentities: {} };
 
 /**
- * Start-up, over stores that are already open: reads (or creates) the device,
- * restores the current user or sends `identifyOnInit`, and resolves with the
- * client. The parts it wires: the user cache (user-cache.ts), the committer
- * (committer.ts: commit mutex, store, other tabs), the identity calls
- * (identity-calls.ts) and the alias outbox (alias-outbox.ts, loaded on first need).
+ * Start-up, over stores that are already open: takes the state to start from
+ * (start-state.ts: bootstrap, IndexedDB, the identity cookie), sends
+ * `identifyOnInit` when needed, and resolves with the client. The parts it
+ * wires: the user cache (user-cache.ts), the committer (committer.ts: commit
+ * mutex, store, other tabs), the identity calls (identity-calls.ts), the
+ * cookie mirror (cookie-mirror.ts, when the `cookie` option is set) and the
+ * alias outbox (alias-outbox.ts, loaded on first need).
  */
 export async function startIdentityClient(
   options: ClientOptions,
   stores: ClientStores,
+  cookie: CookieMirror | null = null,
 ): Promise<IdentityClient> {
   const { client: store } = stores;
   const { logger, dbName } = options;
 
-  let stored = await store.load();
-  if (stored.deviceId === null) {
-    // The store keeps the first device id written: read back the winner.
-    await store.commit({ deviceId: randomUuid() });
-    stored = await store.load();
-  }
+  const stored = await loadStartState(store, options, cookie);
 
   let closed = false;
   const ensureOpen = (): void => {
@@ -61,7 +61,17 @@ export async function startIdentityClient(
     // Under a cross-tab lock, another tab's last message may still be on its way.
     readBeforeCalls: () => lock.crossTab,
   });
-  const calls = createIdentityCalls({ options, cache, committer, lock, events, ensureOpen, hook });
+  const calls = createIdentityCalls({
+    options,
+    cache,
+    committer,
+    lock,
+    events,
+    ensureOpen,
+    hook,
+    beforeCall: () => cookie?.check() ?? null,
+  });
+  cookie?.attach({ committer, cache, events, now: options.now });
   // Alias requests wait in the store until the backend takes them.
   const outbox = lazyAliasOutbox({
     store: stores.outbox,
@@ -80,14 +90,20 @@ export async function startIdentityClient(
   client.close = async () => {
     if (closed) return;
     closed = true;
+    cookie?.close();
     await outbox.close();
     // Queued calls find the client closed when their turn comes and reject with 'closed'.
     await committer.close();
   };
 
-  if (cache.currentMpid === null && options.identifyOnInit !== false) {
+  const { identifyOnInit } = options;
+  const current = cache.currentUser();
+  if (
+    identifyOnInit !== false &&
+    (current === null || namesOtherLoginIds(identifyOnInit, current.identities))
+  ) {
     try {
-      await calls.identifyOnStart(options.identifyOnInit);
+      await calls.identifyOnStart(identifyOnInit);
     } catch (error) {
       logger.error('[idsync] identify on start-up failed; currentUser stays null', error);
     }

@@ -1,12 +1,15 @@
 import type {
+  CookieOptions,
   CopyOnUserChange,
   Environment,
   IdentityBackend,
+  IdentityBootstrap,
   IdentityOptions,
   IdentityRequest,
   Logger,
   User,
 } from '../types';
+import { validateBootstrap } from '../validation/bootstrap';
 import { isPlainObject, failWith, type Fail } from '../validation/plain';
 import { createConsoleLogger } from './logger';
 import { validateIdentityRequest } from './requests';
@@ -22,6 +25,10 @@ export interface ClientOptions {
   onUserAlias: ((previous: User, next: User) => void | Promise<void>) | undefined;
   logger: Logger;
   now: () => number;
+  /** checked field by field by the cookie code, once loaded (it is loaded only when set) */
+  cookie: CookieOptions | false;
+  /** validated */
+  bootstrap: IdentityBootstrap | null;
 }
 
 const fail: Fail = failWith('validation');
@@ -87,6 +94,10 @@ export function normalizeOptions(input: unknown): ClientOptions {
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') fail('options.now must be a function');
 
+  const cookie = options.cookie ?? false;
+  if (cookie !== false && !isPlainObject(cookie)) fail('options.cookie must be false or an object');
+  const bootstrap = options.bootstrap === undefined ? null : validateBootstrap(options.bootstrap);
+
   return {
     backend: backend as IdentityBackend,
     dbName,
@@ -97,5 +108,7 @@ export function normalizeOptions(input: unknown): ClientOptions {
     onUserAlias: onUserAlias as ClientOptions['onUserAlias'],
     logger: logger as Logger,
     now: now as () => number,
+    cookie: cookie as CookieOptions | false,
+    bootstrap,
   };
 }

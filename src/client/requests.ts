@@ -1,4 +1,5 @@
-import type { IdentityRequest } from '../types';
+import { isDeviceIdType } from '../identity-types';
+import type { Identities, IdentityRequest, IdentityType } from '../types';
 import { validateIdentities } from '../validation/identities';
 import { failWith, isPlainObject, safeKeys, type Fail } from '../validation/plain';
 
@@ -21,4 +22,16 @@ export function validateIdentityRequest(
     ? validateIdentities(value.userIdentities, `${field}.userIdentities`, fail, true)
     : validateIdentities(value.userIdentities, `${field}.userIdentities`, fail);
   return { userIdentities };
+}
+
+/**
+ * True when `request` names a login identity that `identities` do not hold
+ * with that value. Login identities, as the client can tell them without the
+ * service's configuration: every type but the device identifiers
+ * (DEVICE_ID_TYPES), since any of them names a person.
+ */
+export function namesOtherLoginIds(request: IdentityRequest, identities: Identities): boolean {
+  return (Object.keys(request.userIdentities) as IdentityType[]).some(
+    (type) => !isDeviceIdType(type) && request.userIdentities[type] !== identities[type],
+  );
 }

@@ -27,6 +27,13 @@ export interface StoredState {
   currentMpid: string | null;
   /** the identity service's opaque context, sent back with every call */
   context: string | null;
+  /**
+   * The identity revision (0: none yet): moved by every commit that changes
+   * the device id, the current MPID or its logged-in flag, and carried by the
+   * identity cookie, so that start-up and sibling subdomains can tell which of
+   * the two is newer (docs: README "Subdomains, Safari and server-side rendering").
+   */
+  identityRevision: number;
   users: UserRecord[];
 }
 
@@ -42,7 +49,11 @@ export interface StoreChange {
    * Read the winner back with `load()`.
    */
   deviceId?: string;
+  /** Replaces the stored device id (one adopted from the identity cookie or `bootstrap`). */
+  newDeviceId?: string;
   currentMpid?: string | null;
+  /** see StoredState.identityRevision */
+  identityRevision?: number;
   context?: string | null;
   put?: UserRecord[];
   delete?: string[];
@@ -52,6 +63,12 @@ export interface StoreChange {
 export interface StoreCapabilities {
   /** other tabs of this origin read and write the same state (IndexedDB) */
   readonly sharedAcrossTabs: boolean;
+  /**
+   * kept across reloads by choice (IndexedDB; still true once it has fallen
+   * back to memory, false for storage: 'memory'): only such state is mirrored
+   * into the identity cookie
+   */
+  readonly persistent: boolean;
 }
 
 export interface ClientStore {

@@ -14,7 +14,7 @@ export function createIdbClientStore(connection: IdbConnection): ClientStore {
   const inMemory = (): ClientStore => (memory ??= createMemoryStore());
 
   return {
-    capabilities: { sharedAcrossTabs: true },
+    capabilities: { sharedAcrossTabs: true, persistent: true },
     onFallback: (listener) => connection.onFallback(listener),
     load: () => connection.use('read', loadAll, () => inMemory().load()),
     readRevision: () =>
@@ -42,11 +42,12 @@ const metaOf = <K extends MetaKey>(meta: IDBObjectStore, key: K) =>
 async function loadAll(db: Database): Promise<StoredState> {
   const tx = db.transaction(['meta', 'users'], 'readonly');
   const meta = tx.objectStore('meta');
-  const [revision, deviceId, currentMpid, context, users] = await Promise.all([
+  const [revision, deviceId, currentMpid, context, identityRevision, users] = await Promise.all([
     metaOf(meta, 'revision'),
     metaOf(meta, 'deviceId'),
     metaOf(meta, 'currentMpid'),
     metaOf(meta, 'context'),
+    metaOf(meta, 'identityRevision'),
     requested(tx.objectStore('users').getAll() as IDBRequest<UserRecord[]>),
     committed(tx),
   ]);
@@ -55,6 +56,7 @@ async function loadAll(db: Database): Promise<StoredState> {
     deviceId: deviceId ?? null,
     currentMpid: currentMpid ?? null,
     context: context ?? null,
+    identityRevision: identityRevision ?? 0,
     users,
   };
 }
@@ -83,6 +85,9 @@ async function commitTo(db: Database, change: StoreChange): Promise<number> {
         if (stored.result === undefined || stored.result === null) meta.put(deviceId, 'deviceId');
       };
     }
+    if (change.newDeviceId !== undefined) meta.put(change.newDeviceId, 'deviceId');
+    if (change.identityRevision !== undefined)
+      meta.put(change.identityRevision, 'identityRevision');
     if (change.currentMpid !== undefined) meta.put(change.currentMpid, 'currentMpid');
     if (change.context !== undefined) meta.put(change.context, 'context');
     for (const record of change.put ?? []) users.put(record);

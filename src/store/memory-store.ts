@@ -15,15 +15,16 @@ export function createMemoryStore(): ClientStore {
   let deviceId: string | null = null;
   let currentMpid: string | null = null;
   let context: string | null = null;
+  let identityRevision = 0;
   const users = new Map<string, UserRecord>();
   let closed = false;
 
   return {
-    capabilities: { sharedAcrossTabs: false },
+    capabilities: { sharedAcrossTabs: false, persistent: false },
     onFallback: () => undefined, // already in memory: nothing to fall back to
     async load(): Promise<StoredState> {
       const copies = [...users.values()].map(cloneRecord);
-      return { revision, deviceId, currentMpid, context, users: copies };
+      return { revision, deviceId, currentMpid, context, identityRevision, users: copies };
     },
     readRevision: async () => revision,
     async commit(change: StoreChange): Promise<number> {
@@ -31,6 +32,8 @@ export function createMemoryStore(): ClientStore {
       // Copy everything first, so that a failure cannot leave half a change behind.
       const copies = (change.put ?? []).map(cloneRecord);
       if (deviceId === null && change.deviceId !== undefined) deviceId = change.deviceId;
+      if (change.newDeviceId !== undefined) deviceId = change.newDeviceId;
+      if (change.identityRevision !== undefined) identityRevision = change.identityRevision;
       if (change.currentMpid !== undefined) currentMpid = change.currentMpid;
       if (change.context !== undefined) context = change.context;
       for (const record of copies) users.set(record.mpid, record);

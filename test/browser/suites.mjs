@@ -13,7 +13,9 @@ const CHROMIUM_ONLY = new Set([
 ]);
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-for (const file of readdirSync(here).filter((name) => name.endsWith('.test.mjs')).sort()) {
+for (const file of readdirSync(here)
+  .filter((name) => name.endsWith('.test.mjs'))
+  .sort()) {
   if (CHROMIUM_ONLY.has(file) && process.env.IDSYNC_ENGINE_FREE === '0') continue;
   await import(new URL(file, import.meta.url));
 }
