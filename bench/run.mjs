@@ -12,6 +12,7 @@ import { launchBenchBrowser } from './browser.mjs';
 import { startIdsyncServer } from './idsync-server.mjs';
 import { renderReport } from './report.mjs';
 import { measureSizes } from './size.mjs';
+import { measureCookieStartup } from './cookie-startup.mjs';
 import { summary } from './stats.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -37,7 +38,8 @@ function watchTraffic(context, identityHost) {
   context.on('request', (request) => {
     const url = new URL(request.url());
     if (url.protocol === 'data:' || url.protocol === 'blob:') return;
-    if (url.hostname !== '127.0.0.1') traffic.offLoopback.push(request.url());
+    const loopback = url.hostname === '127.0.0.1' || url.hostname.endsWith('.idsync.test');
+    if (!loopback) traffic.offLoopback.push(request.url());
     else if (url.host === identityHost && request.method() === 'POST') traffic.identity++;
   });
   return traffic;
@@ -264,6 +266,14 @@ async function main() {
     results.sizes = sizes;
     log('start-up...');
     results.startup = await measureStartup(browser.context, web.origin);
+    // The identity cookie's row: its own pages and database names.
+    log('start-up with the identity cookie...');
+    results.cookieStartup = await measureCookieStartup(
+      browser.context,
+      web.origin,
+      STARTUP_RUNS,
+      RUN,
+    );
     log('identity calls...');
     results.calls = await measureCalls(browser.context, web.origin, server, traffic);
     log('resolver scale...');
