@@ -51,7 +51,8 @@ function pageLogger(device, log) {
 /**
  * Opens a world. `http` is `{ baseUrl, apiKey }` when `mode === 'http'`;
  * `generateMpid` makes MPIDs predictable for scenario replay; a `temporary`
- * world's databases are deleted once it is left.
+ * world's databases are deleted once it is left; `cookie` (the option) goes to
+ * the first device only.
  */
 export async function openWorld(options) {
   const {
@@ -63,6 +64,7 @@ export async function openWorld(options) {
     offsetMs = 0,
     temporary = false,
     log,
+    cookie = false,
   } = options;
   const { IDSync } = window;
   const world = { strategy, mode, names, offsetMs, temporary, resolver: null, devices: [] };
@@ -92,6 +94,8 @@ export async function openWorld(options) {
         identifyOnInit: false,
         now,
         logger: pageLogger(device.label, log),
+        // The browser has one cookie jar: only the first device mirrors into it.
+        cookie: world.devices.length === 0 ? cookie : false,
       });
       world.devices.push({ ...device, client });
     }

@@ -8,6 +8,7 @@ import { after, before } from 'node:test';
 import { browserSuite, test, TEST_DOMAIN } from './driver/index.mjs';
 import { createTestBackend } from './backend.mjs';
 import { serveStatic } from './harness.mjs';
+import { startDemoServer } from '../../demo/serve.mjs';
 
 const REFRESH_PATH = '/idsync/cookie';
 const DAY = 86_400;
@@ -312,5 +313,33 @@ browserSuite('identity cookie across subdomains', (env) => {
       await tab.evaluate(() => window.idsync.close());
     }
     await context.close();
+  });
+
+  test("8. the demo: the cookie panel decodes the cookie; 'wipe IndexedDB' restores the user from it", async () => {
+    const demo = await startDemoServer({ port: 0 });
+    const context = await browser.newContext();
+    try {
+      const tab = await context.newTab();
+      await tab.goto(demo.url);
+      // (tab.waitFor: the driver's waitForSelector without hasText passes null as the text)
+      const present = (selector) =>
+        tab.waitFor((s) => document.querySelector(s) !== null, selector);
+      await present('body[data-world="local"]');
+      await tab.fill('#identity-rows input', 'cust-demo');
+      await tab.click('#identity-form button[value=login]');
+      await present('[data-cookie=fields]');
+      const mpid = await tab.text('[data-cookie=mpid]');
+      assert.match(mpid, /^-?\d+$/);
+      await present('[data-cookie=refresh]'); // the demo server re-issued it
+      await tab.click('#wipe-idb');
+      await tab.waitFor(() =>
+        /restored from the cookie/.test(document.getElementById('action-status').textContent),
+      );
+      const status = await tab.text('#action-status');
+      assert.match(status, new RegExp(`device same, user ${mpid} \\(was ${mpid}\\), 0 request`));
+    } finally {
+      await context.close();
+      await demo.close();
+    }
   });
 });
