@@ -1,4 +1,5 @@
-import { nextRevision, type IdentityCookieState } from '../cookie/format';
+import type { IdentityCookieState } from '../cookie/format';
+import { nextRevision } from '../cookie/revision';
 import type { StoreChange, StoredState, UserRecord } from '../store/client-store';
 import type { Identities, IdentityBootstrap } from '../types';
 import { randomUuid } from '../uuid';
@@ -6,7 +7,9 @@ import { randomUuid } from '../uuid';
 /**
  * Taking a device and a current user from elsewhere: the identity cookie (a
  * sibling subdomain, or IndexedDB wiped under the page) or `bootstrap` (the
- * server). Sends nothing: the state is committed as it comes.
+ * server). Sends nothing: the state is committed as it comes. The cookie
+ * chunk uses it too: rollup.config.js keeps it in the shared `base` chunk,
+ * so that the chunk never imports from the entry's own modules.
  */
 
 /** A state to adopt: the cookie's fields, and identities when the server gave some. */
@@ -21,7 +24,15 @@ export interface HeldState {
   record(mpid: string): UserRecord | undefined;
 }
 
-const who = (s: IdentityCookieState) => `${s.deviceId} ${s.mpid} ${s.isLoggedIn}`;
+/**
+ * Device id, current MPID and logged-in flag in one comparable string: what
+ * the identity revision and the cookie are about.
+ */
+export const whoOf = (deviceId: string, mpid: string | null, isLoggedIn: boolean): string =>
+  `${deviceId} ${mpid} ${isLoggedIn}`;
+
+/** whoOf of a cookie-shaped state. */
+export const who = (s: IdentityCookieState): string => whoOf(s.deviceId, s.mpid, s.isLoggedIn);
 
 /** The stored device and current user, as the cookie would say them; null when no device is stored. */
 export function storedIdentity(stored: StoredState): IdentityCookieState | null {

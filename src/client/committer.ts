@@ -1,4 +1,5 @@
-import { nextRevision } from '../cookie/format';
+import { nextRevision } from '../cookie/revision';
+import { whoOf } from './adopt';
 import type { ClientStore, StoreChange, StoredState } from '../store/client-store';
 import type { Logger, UserChangeEvent } from '../types';
 import { createSerialQueue } from './serial-queue';
@@ -64,10 +65,6 @@ export interface CommittedIdentity {
  */
 export type CommitObserver = (after: CommittedIdentity, before: CommittedIdentity) => void;
 
-/** Device id, current MPID and logged-in flag: what a change of identity revision is about. */
-export const whoOf = (s: { deviceId: string; currentMpid: string | null; isLoggedIn: boolean }) =>
-  `${s.deviceId} ${s.currentMpid} ${s.isLoggedIn}`;
-
 export interface CommitterOptions {
   store: ClientStore;
   cache: UserCache;
@@ -115,11 +112,11 @@ export function createCommitter(options: CommitterOptions): Committer {
     const record = gone
       ? undefined
       : (change.put?.find((r) => r.mpid === next) ?? cache.record(next));
-    return whoOf({
-      deviceId: change.newDeviceId ?? deviceId,
-      currentMpid: record === undefined ? null : next,
-      isLoggedIn: record?.isLoggedIn === true,
-    });
+    return whoOf(
+      change.newDeviceId ?? deviceId,
+      record === undefined ? null : next,
+      record?.isLoggedIn === true,
+    );
   };
 
   const refreshSoon = (): void => {
@@ -196,7 +193,7 @@ export function createCommitter(options: CommitterOptions): Committer {
     async commit(proposed) {
       const before = identity();
       const change =
-        proposed.identityRevision === undefined && whoAfter(proposed) !== whoOf(before)
+        proposed.identityRevision === undefined && whoAfter(proposed) !== whoOfIdentity(before)
           ? { ...proposed, identityRevision: nextRevision(identityRevision, revisionFloor()) }
           : proposed;
       const revision = await store.commit(change);
@@ -240,6 +237,10 @@ export function createCommitter(options: CommitterOptions): Committer {
     },
   };
 }
+
+/** whoOf of a committed identity (the identity cookie's mirror compares them too). */
+export const whoOfIdentity = (s: CommittedIdentity): string =>
+  whoOf(s.deviceId, s.currentMpid, s.isLoggedIn);
 
 /** The message other tabs apply for one commit. */
 function messageOf(revision: number, change: StoreChange): SyncedChange {

@@ -8,8 +8,8 @@ import {
 import { normaliseCookieOptions } from '../cookie/options';
 import type { Logger } from '../types';
 import { failWith } from '../validation/plain';
-import { adoptionChange } from './adopt';
-import { whoOf, type CommittedIdentity, type Committer } from './committer';
+import { adoptionChange, who as whoOfCookie, whoOf } from './adopt';
+import type { CommittedIdentity, Committer } from './committer';
 import type { Listeners } from './listeners';
 import type { UserCache } from './user-cache';
 
@@ -46,14 +46,17 @@ export interface MirrorParts {
   now(): number;
 }
 
-/** The identity cookie's own parts of the state. */
-const whoOfCookie = (s: IdentityCookieState) =>
-  whoOf({ deviceId: s.deviceId, currentMpid: s.mpid, isLoggedIn: s.isLoggedIn });
+/** whoOf of a committed identity. */
+const whoOfIdentity = (s: CommittedIdentity) => whoOf(s.deviceId, s.currentMpid, s.isLoggedIn);
 
 /**
  * Checks the options (IdentityError 'validation' naming the field). With a
  * persistent store it opens the cookie at once (domain probe included);
  * otherwise on the first commit after which the store is persistent.
+ *
+ * One factory of small closures rather than separate functions, longer than
+ * usual: they share the revision seen, the warnings given and the last value
+ * written, and the chunk stays small.
  */
 export function createCookieMirror(
   options: unknown,
@@ -160,7 +163,7 @@ export function createCookieMirror(
     if (!after.persistent) return;
     const nowPersistent = !wasPersistent;
     wasPersistent = true;
-    if (!nowPersistent && whoOf(after) === whoOf(before)) return;
+    if (!nowPersistent && whoOfIdentity(after) === whoOfIdentity(before)) return;
     if (after.currentMpid === null) {
       // No current user (a reset): nothing to share, and siblings must not bring one back.
       open().clear();
