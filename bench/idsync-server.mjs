@@ -9,7 +9,7 @@ const SERVER = resolve(fileURLToPath(new URL('..', import.meta.url)), 'dist/serv
 export function startIdsyncServer(strategy = 'conversion') {
   const child = spawn(
     process.execPath,
-    [SERVER, '--port', '0', '--quiet', '--strategy', strategy],
+    [SERVER, '--port', '0', '--quiet', '--store', 'memory', '--strategy', strategy],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -11,6 +11,7 @@ export type IdentityErrorCode =
   | 'storage'
   | 'closed';
 
+/** What an `IdentityError` may carry besides its code and message. */
 export interface IdentityErrorDetails {
   /** the backend's HTTP status, when it answered */
   httpCode?: number;
@@ -25,8 +26,11 @@ export interface IdentityErrorDetails {
  * message, which is for people.
  */
 export class IdentityError extends Error {
+  /** what went wrong, one of a closed set: branch on it */
   readonly code: IdentityErrorCode;
+  /** the backend's HTTP status, when it answered */
   readonly httpCode?: number;
+  /** for `rate_limited`: how long the backend asked to wait */
   readonly retryAfterMs?: number;
 
   constructor(code: IdentityErrorCode, message: string, details: IdentityErrorDetails = {}) {
@@ -40,6 +44,7 @@ export class IdentityError extends Error {
   }
 }
 
+/** Whether `value` is an `IdentityError` (of this copy of the package). */
 export function isIdentityError(value: unknown): value is IdentityError {
   return value instanceof IdentityError;
 }

@@ -36,6 +36,9 @@ export const IDENTITY_TYPES = [
   'fire_aid',
 ] as const;
 
+/**
+ * One of the identity types of IDSync, such as `customerid`, `email` or `device_application_stamp`.
+ */
 export type IdentityType = (typeof IDENTITY_TYPES)[number];
 
 /** Identifiers of a device rather than of a person: never login IDs, never unique. */

@@ -1,3 +1,10 @@
+/**
+ * The package's entry (`import ... from 'idsync-web'`, or `require`): the
+ * client (`createIdentity`), the backends (`HttpBackend`, `LocalResolver`),
+ * the error class and the types of the API. README has the tutorial.
+ *
+ * @module idsync-web
+ */
 export { IdentityError, isIdentityError } from './errors';
 export type { IdentityErrorCode, IdentityErrorDetails } from './errors';
 export { IDENTITY_TYPES, DEVICE_ID_TYPES } from './identity-types';

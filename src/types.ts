@@ -10,24 +10,37 @@ export type { IdentityType, CookieOptions };
 /** A partial map of identity type → value, as carried by users and profiles. */
 export type Identities = Partial<Record<IdentityType, string>>;
 
+/** The service's environment a request is meant for; sent with every call. */
 export type Environment = 'development' | 'production';
 
 /* ------------------------------------------------------------------ users */
 
+/** What a user attribute may hold: a scalar, null, or a list of strings. */
 export type AttributeValue = string | number | boolean | null | string[];
 
+/** One consent decision, as the user gave it. */
 export interface ConsentDecision {
+  /** whether the user agreed */
   consented: boolean;
+  /** ms since epoch: when the user decided */
   timestamp: number;
+  /** the consent document the user saw (its name or version) */
   document?: string;
+  /** where the decision was taken (a page, a screen) */
   location?: string;
+  /** the device the decision was taken on */
   hardwareId?: string;
 }
 
+/** A user's consent: GDPR decisions by purpose, and the CCPA data-sale decision. */
 export interface ConsentState {
   /** purpose (trimmed, lower-case) → decision */
   gdpr?: Record<string, ConsentDecision>;
-  ccpa?: { data_sale_opt_out: ConsentDecision };
+  /** CCPA, which has one purpose */
+  ccpa?: {
+    /** the user's decision on the sale of their data (`consented: false` opts out) */
+    data_sale_opt_out: ConsentDecision;
+  };
 }
 
 /**
@@ -35,18 +48,27 @@ export interface ConsentState {
  * `currentUser` or `getUser` after a change: snapshots never mutate.
  */
 export interface User {
+  /** the user's id at the identity service */
   readonly mpid: string;
+  /** the identities known for this user on this device (type → value) */
   readonly identities: Readonly<Identities>;
+  /** the user's attributes, written with the methods below */
   readonly attributes: Readonly<Record<string, AttributeValue>>;
+  /** the user's consent, written with `setConsent` */
   readonly consent: ConsentState;
+  /** whether the user holds a login identity (the service said so) */
   readonly isLoggedIn: boolean;
   /** ms since epoch: when this user first became current on this device */
   readonly firstSeen: number;
   /** the last moment it was current here (set when another user replaces it) */
   readonly lastSeen: number;
+  /** Sets one attribute; validated, durable before it resolves, announced to listeners. */
   setAttribute(key: string, value: AttributeValue): Promise<void>;
+  /** Sets several attributes in one write: all of them or, if one is invalid, none. */
   setAttributes(values: Record<string, AttributeValue>): Promise<void>;
+  /** Removes one attribute (a missing key is not an error). */
   removeAttribute(key: string): Promise<void>;
+  /** Replaces the user's consent as a whole; validated like attributes. */
   setConsent(state: ConsentState): Promise<void>;
 }
 
@@ -54,13 +76,17 @@ export interface User {
 
 /** `null` removes an identity (modify only). */
 export interface IdentityRequest {
+  /** identity type → value; in modify, `null` removes that identity */
   userIdentities: Partial<Record<IdentityType, string | null>>;
 }
 
+/** What an identity call resolves with: the current user before and after it. */
 export interface IdentityResult {
   /** backend's status, 200 on success */
   httpCode: number;
+  /** the current MPID after the call */
   mpid: string;
+  /** the current MPID before the call, null if there was none */
   previousMpid: string | null;
   /** the current user after the call */
   user: User;
@@ -68,26 +94,40 @@ export interface IdentityResult {
   previousUser: User | null;
   /** mpid differs from before */
   userChanged: boolean;
+  /** whether the current user is logged in after the call */
   isLoggedIn: boolean;
 }
 
+/** What made the current user change: one of the client's calls, or another tab ('sync'). */
 export type UserChangeType = 'identify' | 'login' | 'logout' | 'modify' | 'sync';
 
+/** What `subscribe` listeners receive after every change of the current user or of its record. */
 export interface UserChangeEvent {
+  /** the call that made the change, or `sync` for a change made in another tab */
   type: UserChangeType;
+  /** the current user after the change */
   user: User | null;
+  /** the current user before the change */
   previousUser: User | null;
 }
 
+/** A request to copy the source user's data to the destination user, for a span of time. */
 export interface AliasRequest {
+  /** the user whose data is copied */
   sourceMpid: string;
+  /** the user who receives it */
   destinationMpid: string;
+  /** ms since epoch: the start of the span of data to copy */
   startTime: number;
+  /** ms since epoch: the end of the span */
   endTime: number;
+  /** 'mpid' (default): the source's data from every device; 'device': this device's only */
   scope?: 'device' | 'mpid';
 }
 
+/** What `aliasUsers` resolves with once the service has accepted the request. */
 export interface AliasResult {
+  /** accepted: the service applies the alias later */
   httpCode: 202;
 }
 
@@ -95,14 +135,19 @@ export interface AliasResult {
 
 /** identify / login / logout, in the fields of the IDSync v1 wire format. */
 export interface BackendRequest {
+  /** the identities of the call's request, with this device's id as `device_application_stamp` */
   knownIdentities: Identities;
+  /** the current MPID before the call, null on a first visit */
   previousMpid: string | null;
+  /** the environment the client was created with */
   environment: Environment;
   /** ms since epoch, from the client's clock */
   requestTimestampMs: number;
 }
 
+/** One identity a modify call changes. */
 export interface IdentityChange {
+  /** the type of the identity that changes */
   identityType: IdentityType;
   /** the user's current value, or null */
   oldValue: string | null;
@@ -110,15 +155,25 @@ export interface IdentityChange {
   newValue: string | null;
 }
 
+/**
+ * A modify call, in the fields of the IDSync v1 wire format: the current user's identity changes.
+ */
 export interface ModifyRequest {
+  /** one entry per identity type that changes */
   identityChanges: IdentityChange[];
+  /** the environment the client was created with */
   environment: Environment;
+  /** ms since epoch, from the client's clock */
   requestTimestampMs: number;
 }
 
+/** What a backend answers to identify, login, logout and modify. */
 export interface BackendResponse {
+  /** the service's status, 200 on success */
   httpCode: number;
+  /** the MPID of the profile the request resolved to */
   mpid: string;
+  /** whether that profile holds a login identity */
   isLoggedIn: boolean;
   /** identities the backend holds for the returned profile (may be partial) */
   matchedIdentities: Identities;
@@ -127,6 +182,7 @@ export interface BackendResponse {
    * the device and passes it back in `CallContext.context` on every later call
    */
   context?: string | null;
+  /** the service's `is_ephemeral` flag, passed on as it came (the reference resolver: false) */
   isEphemeral?: boolean;
 }
 
@@ -135,6 +191,7 @@ export interface BackendResponse {
  * between calls, everything a call needs comes with it.
  */
 export interface CallContext {
+  /** the client's `environment` option, sent with the call */
   environment: Environment;
   /** this device's id (`device_application_stamp`) */
   deviceId: string;
@@ -157,11 +214,22 @@ export interface IdentityBackend {
   // The client always passes `ctx`. It is optional in the type only so that
   // code calling a backend directly (a server in front of LocalResolver, a
   // test) compiles without one; a backend may declare it required.
+  /** Resolves the identities of a visit to a profile, without logging anyone in or out. */
   identify(req: BackendRequest, ctx?: CallContext): Promise<BackendResponse>;
+  /** Resolves the identities of a login to a known profile. */
   login(req: BackendRequest, ctx?: CallContext): Promise<BackendResponse>;
+  /** Resolves the identities left after a logout (device ids, say) to a profile. */
   logout(req: BackendRequest, ctx?: CallContext): Promise<BackendResponse>;
+  /** Changes the identities of the profile `mpid`; the MPID stays. */
   modify(mpid: string, req: ModifyRequest, ctx?: CallContext): Promise<BackendResponse>;
-  alias(req: AliasRequest, ctx?: CallContext): Promise<{ httpCode: number }>;
+  /** Accepts an alias request (202), to be applied by the service later. */
+  alias(
+    req: AliasRequest,
+    ctx?: CallContext,
+  ): Promise<{
+    /** 202: accepted, to be applied later */
+    httpCode: number;
+  }>;
 }
 
 /* --------------------------------------------------------------- resolver */
@@ -171,10 +239,15 @@ export type Strategy = import('./backends/local/strategies/registry').StrategyNa
 
 /** One user record of the (reference) identity service. */
 export interface Profile {
+  /** the profile's id */
   mpid: string;
+  /** one value per identity type (further values under best match: `additionalIdentities`) */
   identities: Identities;
+  /** whether the profile holds a login identity */
   isKnown: boolean;
+  /** ms since epoch: when the profile was created */
   createdAt: number;
+  /** ms since epoch: when a request last resolved to it */
   lastSeen: number;
   /** timestamps of data points recorded on this profile */
   activity: number[];
@@ -191,18 +264,27 @@ export interface Profile {
 
 /* ----------------------------------------------------------------- client */
 
+/** Where the client reports what it does; `console` fits. */
 export interface Logger {
+  /** details of each step, for debugging */
   debug(...args: unknown[]): void;
+  /** what happened (a user change, a retry) */
   info(...args: unknown[]): void;
+  /** a fault that was handled (a storage fallback, a bad record ignored) */
   warn(...args: unknown[]): void;
+  /** a fault that was not */
   error(...args: unknown[]): void;
 }
 
+/** What of the previous user's data the new user receives on every change of user. */
 export interface CopyOnUserChange {
+  /** copy the previous user's attributes; on a key both have, the previous user's value wins */
   attributes?: boolean;
+  /** copy the previous user's consent; per GDPR purpose and for CCPA, the previous user's decision wins */
   consent?: boolean;
 }
 
+/** The options of `createIdentity`: only `backend` is required. */
 export interface IdentityOptions {
   /** where identity requests go */
   backend: IdentityBackend;
@@ -250,11 +332,19 @@ export interface IdentityBootstrap {
   userIdentities?: Identities;
 }
 
+/**
+ * The client `createIdentity` resolves with: the current user of this device, and the calls that change it.
+ */
 export interface IdentityClient {
+  /** the current user, restored at start-up; null until a first call has returned */
   readonly currentUser: User | null;
+  /** this device's id, created once and kept (sent as `device_application_stamp`) */
   readonly deviceId: string;
+  /** Asks the backend who the user of this visit is, from the identities of `request` (or none). */
   identify(request?: IdentityRequest): Promise<IdentityResult>;
+  /** Logs a user in with the identities of `request`. */
   login(request: IdentityRequest): Promise<IdentityResult>;
+  /** Logs the current user out; `request` may name the identities that stay (device ids). */
   logout(request?: IdentityRequest): Promise<IdentityResult>;
   /** changes the current user's identities; same MPID */
   modify(request: IdentityRequest): Promise<IdentityResult>;
@@ -279,6 +369,9 @@ export interface IdentityClient {
   getUser(mpid: string): User | null;
   /** most recently seen first */
   getUsers(): User[];
+  /**
+   * Calls `listener` after every change of the current user or of its record; returns the unsubscribe function.
+   */
   subscribe(listener: (event: UserChangeEvent) => void): () => void;
   /**
    * The current user for UI frameworks (React's `useSyncExternalStore`,
@@ -287,5 +380,8 @@ export interface IdentityClient {
    * listeners. Safe to pass unbound.
    */
   getSnapshot(): User | null;
+  /**
+   * Closes the client: stores, tab channel and timers. Calls made after it reject with `closed`.
+   */
   close(): Promise<void>;
 }

@@ -68,6 +68,9 @@ export interface AliasOutbox {
  * the delete fail, this tab remembers it and never sends it again. What stays
  * at-least-once: a page that dies between the backend's 202 and the delete
  * sends that request again later.
+ *
+ * (One closure, longer than most: its small functions share the outbox's
+ * state, the queue, the lock and `closed`; each of them is short.)
  */
 export function createAliasOutbox(options: AliasOutboxOptions): AliasOutbox {
   const { store, logger, now } = options;

@@ -77,6 +77,10 @@ export interface CommitterOptions {
   readBeforeCalls(): boolean;
 }
 
+/**
+ * (One closure, longer than most: the revision bookkeeping, the tab
+ * connection and the mutex are state its small functions share.)
+ */
 export function createCommitter(options: CommitterOptions): Committer {
   const { store, cache, stored, dbName, logger } = options;
   const mutex = createSerialQueue();

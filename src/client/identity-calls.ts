@@ -18,7 +18,7 @@ import type { ClientOptions } from './options';
 import { namesOtherLoginIds, validateIdentityRequest } from './requests';
 import { createSerialQueue } from './serial-queue';
 import type { UserCache } from './user-cache';
-import { applyIdentityChanges, mergeAttributes, mergeConsent, sameRecord } from './user-change';
+import { applyIdentityChanges, sameRecord } from './user-change';
 import type { WebLock } from './web-lock';
 
 type CallKind = 'identify' | 'login' | 'logout' | 'modify';
@@ -41,6 +41,8 @@ export interface IdentityCallParts {
 }
 
 export interface IdentityCalls {
+  /** what every backend call gets: environment, device id, the service's latest context */
+  callContext(): CallContext;
   send(kind: SendKind, request: unknown): Promise<IdentityResult>;
   modify(request: unknown): Promise<IdentityResult>;
   /**
@@ -55,6 +57,9 @@ export interface IdentityCalls {
  * (in this tab), each holding the device-wide lock (across tabs), on state
  * that is current with the store, so that no tab sends a stale
  * `previousMpid`; each answer is settled in one commit.
+ *
+ * (One closure, longer than most: the queue, the lock and the settle step are
+ * shared by the four calls; each function in it is short.)
  */
 export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
   const { options, cache, committer, lock, ensureOpen } = parts;
@@ -118,6 +123,7 @@ export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
 
   // async: bad input rejects, never throws synchronously.
   return {
+    callContext,
     async send(kind, request) {
       ensureOpen();
       // Validated now, at call time: bad input never waits in the queue.
@@ -158,9 +164,14 @@ type Settle = (
  */
 function createSettle(parts: IdentityCallParts): Settle {
   const { options, cache, committer, events, ensureOpen, hook } = parts;
-  const changeOf = nextState(options, cache);
+  const { attributes, consent } = options.copyOnUserChange;
+  // Loaded before the first commit that may need them, outside the commit mutex.
+  let copyRules: CopyRules | null = null;
+  const copying = attributes || consent;
+  const changeOf = nextState(options, cache, () => copyRules);
 
   return async (kind, response, identitiesOf) => {
+    if (copying && copyRules === null) copyRules = await import('./copy-on-change');
     const outcome = await committer.exclusive(async () => {
       ensureOpen();
       const previousMpid = cache.currentMpid;
@@ -201,16 +212,13 @@ function createSettle(parts: IdentityCallParts): Settle {
   };
 }
 
+type CopyRules = typeof import('./copy-on-change');
+
 /** The store change an answer makes (no `put` when no user changes), from the latest records. */
-function nextState(options: ClientOptions, cache: UserCache) {
+function nextState(options: ClientOptions, cache: UserCache, copyRules: () => CopyRules | null) {
   const { copyOnUserChange, logger, now } = options;
-  const copyFrom = (previous: UserRecord, next: UserRecord): UserRecord => ({
-    ...next,
-    attributes: copyOnUserChange.attributes
-      ? mergeAttributes(previous.attributes, next.attributes, logger)
-      : next.attributes,
-    consent: copyOnUserChange.consent ? mergeConsent(previous.consent, next.consent) : next.consent,
-  });
+  const copyFrom = (previous: UserRecord, next: UserRecord): UserRecord =>
+    copyRules()?.copyFrom(previous, next, copyOnUserChange, logger) ?? next;
 
   return (response: CheckedResponse, identitiesOf: (merged: Identities) => Identities) => {
     const previousMpid = cache.currentMpid;

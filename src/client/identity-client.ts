@@ -28,6 +28,9 @@ const EMPTY_REQUEST: IdentityRequest = { userIdentities: {} };
  * mutex, store, other tabs), the identity calls (identity-calls.ts), the
  * cookie mirror (cookie-mirror.ts, when the `cookie` option is set) and the
  * alias outbox (alias-outbox.ts, loaded on first need).
+ *
+ * (Longer than most: it is the one place where the parts are wired together,
+ * read top to bottom.)
  */
 export async function startIdentityClient(
   options: ClientOptions,
@@ -79,15 +82,10 @@ export async function startIdentityClient(
     logger,
     now: options.now,
     dbName,
-    callContext: () => ({
-      environment: options.environment,
-      deviceId: committer.deviceId,
-      context: committer.context,
-    }),
+    callContext: calls.callContext,
   });
 
-  const client = publicClient({ options, cache, committer, calls, outbox, events, ensureOpen });
-  client.close = async () => {
+  const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
     cookie?.close();
@@ -95,6 +93,16 @@ export async function startIdentityClient(
     // Queued calls find the client closed when their turn comes and reject with 'closed'.
     await committer.close();
   };
+  const client = publicClient({
+    options,
+    cache,
+    committer,
+    calls,
+    outbox,
+    events,
+    ensureOpen,
+    close,
+  });
 
   const { identifyOnInit } = options;
   const current = cache.currentUser();
@@ -158,11 +166,12 @@ interface PublicParts {
   outbox: AliasOutbox;
   events: Listeners;
   ensureOpen(): void;
+  close(): Promise<void>;
 }
 
 /** The IdentityClient object: thin, every method hands over to a part. */
 function publicClient(parts: PublicParts): IdentityClient {
-  const { options, cache, committer, calls, outbox, events, ensureOpen } = parts;
+  const { options, cache, committer, calls, outbox, events, ensureOpen, close } = parts;
   return {
     get currentUser() {
       return cache.currentUser();
@@ -204,6 +213,6 @@ function publicClient(parts: PublicParts): IdentityClient {
       if (typeof listener !== 'function') invalid('listener must be a function');
       return events.subscribe(listener);
     },
-    close: async () => undefined, // replaced by start-up, which owns what closing stops
+    close,
   };
 }

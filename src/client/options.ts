@@ -35,6 +35,10 @@ const fail: Fail = failWith('validation');
 const BACKEND_METHODS = ['identify', 'login', 'logout', 'modify', 'alias'] as const;
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
 
+/**
+ * (One pass over the options, one check after another, read top to bottom:
+ * longer than most functions, simpler split than not.)
+ */
 export function normalizeOptions(input: unknown): ClientOptions {
   if (!isPlainObject(input)) fail('options must be an object');
   const options = input as Partial<Record<keyof IdentityOptions, unknown>>;

@@ -35,6 +35,9 @@ export interface Delivery {
 export const labelOf = (entry: OutboxEntry): string =>
   `alias ${entry.request.sourceMpid} → ${entry.request.destinationMpid}`;
 
+/**
+ * (One closure: `settled` is shared by its three small functions.)
+ */
 export function createDelivery(options: DeliveryOptions): Delivery {
   const { store, backend, logger, now, policy, random } = options;
   const settled = new Set<string>();

@@ -14,8 +14,8 @@ export interface WebLock {
   /**
    * Runs `task` holding the lock. With `ifAvailable`, resolves `undefined`
    * without running it when another tab holds the lock. Rejects with the
-   * task's own error, or with IdentityError 'storage' when the lock itself
-   * fails after granting (never with a bare DOMException).
+   * task's IdentityError, or with IdentityError 'storage' when anything else
+   * fails (never with a bare DOMException).
    */
   run<T>(task: () => Promise<T>, ifAvailable?: false): Promise<T>;
   run<T>(task: () => Promise<T>, ifAvailable: boolean): Promise<T | undefined>;
@@ -37,36 +37,25 @@ export function createWebLock(name: string | null): WebLock {
     name === null || typeof navigator === 'undefined'
       ? undefined
       : (navigator as { locks?: LockManagerLike }).locks;
-  if (locks === undefined || locks === null || typeof locks.request !== 'function') {
+  if (typeof locks?.request !== 'function') {
     return { run: (task: () => Promise<unknown>) => task(), crossTab: false } as WebLock;
   }
   const run = async <T>(task: () => Promise<T>, ifAvailable = false): Promise<T | undefined> => {
     let granted = false;
-    let failed: { error: unknown } | undefined;
-    const held = async (lock: unknown): Promise<T | undefined> => {
-      granted = true;
-      if (lock === null) return undefined; // ifAvailable, and another tab holds it
-      try {
-        return await task();
-      } catch (error) {
-        failed = { error };
-        throw error;
-      }
-    };
     try {
-      return await locks.request(name as string, { ifAvailable }, held);
+      return await locks!.request(name as string, { ifAvailable }, async (lock) => {
+        granted = true;
+        // null: ifAvailable, and another tab holds it
+        return lock === null ? undefined : task();
+      });
     } catch (error) {
-      if (failed !== undefined) throw failed.error; // the task's own error, as it was
       // Refused before running: go on without the lock rather than fail the call.
       if (!granted) return task();
-      throw new IdentityError('storage', `the lock "${name}" failed (${nameOf(error)})`, {
-        cause: error,
-      });
+      // The SDK's tasks fail with IdentityErrors, passed on as they are; anything
+      // else failed in the lock itself.
+      if (error instanceof IdentityError) throw error;
+      throw new IdentityError('storage', `the lock "${name}" failed`, { cause: error });
     }
   };
   return { run, crossTab: true } as WebLock;
-}
-
-function nameOf(error: unknown): string {
-  return error instanceof Error || error instanceof DOMException ? error.name : 'Error';
 }

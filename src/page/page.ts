@@ -16,6 +16,7 @@ import { isPlainObject } from '../validation/plain';
  * `backend: (IDSync) => new IDSync.LocalResolver({ ... })`.
  */
 export interface PageOptions<Lib> extends Omit<IdentityOptions, 'backend'> {
+  /** a backend, or a factory called with the loaded library once the bundle is there */
   backend: IdentityBackend | ((lib: Lib) => IdentityBackend);
 }
 
@@ -25,12 +26,20 @@ export interface PageOptions<Lib> extends Omit<IdentityOptions, 'backend'> {
  * in call order; if it fails they reject with its error.
  */
 export interface Page<Lib> {
+  /**
+   * Creates the page's client with `createIdentity`; once per page (a second call rejects
+   * with `validation`), or again after a failed one.
+   */
   init(options: PageOptions<Lib>): Promise<IdentityClient>;
   /** Resolves with the page's client once `init` has succeeded, calling `callback` first. */
   ready(callback?: (client: IdentityClient) => void): Promise<IdentityClient>;
+  /** The page client's `identify`, in call order with the other calls. */
   identify(request?: IdentityRequest): Promise<IdentityResult>;
+  /** The page client's `login`, in call order with the other calls. */
   login(request: IdentityRequest): Promise<IdentityResult>;
+  /** The page client's `logout`, in call order with the other calls. */
   logout(request?: IdentityRequest): Promise<IdentityResult>;
+  /** The page client's `modify`, in call order with the other calls. */
   modify(request: IdentityRequest): Promise<IdentityResult>;
   /** The page's client, or null before `init` has succeeded. */
   getClient(): IdentityClient | null;

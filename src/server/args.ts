@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_STRATEGY,
@@ -5,6 +6,8 @@ import {
   strategyNames,
 } from '../backends/local/strategies/lookup';
 import type { Strategy } from '../types';
+import { normaliseOrigin } from './http/cors';
+import { DEFAULT_STORE, parseStoreSpec, type StoreSpec } from './stores/open-store';
 
 export interface ServerArgs {
   port: number;
@@ -12,8 +15,10 @@ export interface ServerArgs {
   strategy: Strategy;
   /** require this key (x-mp-key header; alias path) */
   apiKey?: string;
-  /** JSON file holding the profiles; none keeps them in memory */
-  data?: string;
+  /** where profiles live: memory, sqlite:FILE (default) or postgres://… */
+  store: StoreSpec;
+  /** origins whose pages may call; default: loopback pages only */
+  allowOrigins: string[];
   failRate: number;
   latencyMs: number;
   aliasDelayMs?: number;
@@ -32,14 +37,25 @@ idsync-web's reference resolver. Base URL: http://<host>:<port>/v1
   --port N             port to listen on (default 8787; 0 picks a free one)
   --host HOST          address to bind (default 127.0.0.1)
   --strategy S         ${strategyNames().join(' | ')} (default ${DEFAULT_STRATEGY})
-  --api-key KEY        require x-mp-key: KEY (and KEY in the alias path)
-  --data FILE          keep profiles in FILE (JSON, written atomically); default: memory
+  --store STORE        sqlite:FILE (default ${DEFAULT_STORE}), memory, or
+                       postgres://USER@HOST/DB (several servers may share one)
+  --api-key KEY        require x-mp-key: KEY on every route (KEY in the alias path)
+  --allow-origin ORIGIN
+                       a web origin whose pages may call (repeatable; default:
+                       pages served from localhost, 127.0.0.1 and [::1], which
+                       "loopback" names when other origins are given)
   --alias-delay-ms N   delay before an accepted alias applies (default 24 h)
   --fail-rate R        answer this share (0..1) of API requests with 503
   --latency-ms N       wait N ms before every API answer
   --faults-api         accept POST /v1/_faults (queue answers) and DELETE /v1/_faults
   --quiet              no per-request log lines
   --help               this text
+
+       idsync-server import FILE [--store STORE] [--strategy S]
+
+Adds the profiles and pending aliases of a JSON data file (as the --data of
+earlier versions wrote them) to the store, in one transaction; a bad file
+changes nothing.
 `;
 
 /** Parses the command line; throws an Error whose message says what is wrong. */
@@ -53,7 +69,8 @@ export function parseServerArgs(argv: string[]): ServerArgs {
       host: { type: 'string' },
       strategy: { type: 'string' },
       'api-key': { type: 'string' },
-      data: { type: 'string' },
+      store: { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
       'fail-rate': { type: 'string' },
       'latency-ms': { type: 'string' },
       'alias-delay-ms': { type: 'string' },
@@ -74,6 +91,8 @@ export function parseServerArgs(argv: string[]): ServerArgs {
     port,
     host: values.host ?? '127.0.0.1',
     strategy,
+    store: parseStoreSpec(values.store ?? DEFAULT_STORE),
+    allowOrigins: (values['allow-origin'] ?? ['loopback']).map(normaliseOrigin),
     failRate,
     latencyMs: integer(values['latency-ms'] ?? '0', '--latency-ms'),
     faultsApi: values['faults-api'] ?? false,
@@ -81,7 +100,6 @@ export function parseServerArgs(argv: string[]): ServerArgs {
     help: values.help ?? false,
   };
   if (values['api-key'] !== undefined) args.apiKey = nonEmpty(values['api-key'], '--api-key');
-  if (values.data !== undefined) args.data = nonEmpty(values.data, '--data');
   if (values['alias-delay-ms'] !== undefined) {
     args.aliasDelayMs = integer(values['alias-delay-ms'], '--alias-delay-ms');
   }
@@ -106,4 +124,23 @@ function integer(text: string, flag: string): number {
 function nonEmpty(text: string, flag: string): string {
   if (text === '') throw new Error(`${flag} must not be empty`);
   return text;
+}
+
+export interface ImportArgs {
+  /** the JSON data file */
+  file: string;
+  store: StoreSpec;
+  /** decides which identity types the store indexes as unique */
+  strategy: Strategy;
+}
+
+/** `import FILE [--store STORE] [--strategy S]`: the flags mean what they mean for the server. */
+export function parseImportArgs(argv: string[]): ImportArgs {
+  const [file, ...flags] = argv;
+  if (file === undefined || file.startsWith('--')) throw new Error('import needs a FILE');
+  const { store, strategy } = parseServerArgs(flags);
+  if (store.kind === 'memory') {
+    throw new Error('import needs a lasting store: --store sqlite:FILE or postgres://…');
+  }
+  return { file: resolve(file), store, strategy };
 }

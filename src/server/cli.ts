@@ -1,22 +1,25 @@
-/** `idsync-server`: the local IDSync v1 server from the command line. */
-import { parseServerArgs, USAGE, type ServerArgs } from './args';
-import { runServer } from './run';
+/** `idsync-server`: the local IDSync v1 server from the command line, and `idsync-server import`. */
+import { parseImportArgs, parseServerArgs, USAGE } from './args';
+import { runImport, runServer } from './run';
+import { describeStore } from './stores/open-store';
 
-async function main(): Promise<void> {
-  let args: ServerArgs;
+/** Bad arguments: say what is wrong, show the usage, exit 2. */
+function parse<T>(parser: (argv: string[]) => T, argv: string[]): T | undefined {
   try {
-    args = parseServerArgs(process.argv.slice(2));
+    return parser(argv);
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     process.exitCode = 2;
-    return;
+    return undefined;
   }
-  if (args.help) {
-    console.log(USAGE);
-    return;
-  }
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const args = parse(parseServerArgs, argv);
+  if (args === undefined) return;
+  if (args.help) return void console.log(USAGE);
   const running = await runServer(args);
-  const where = args.data ? `profiles in ${args.data}` : 'profiles in memory';
+  const where = describeStore(args.store);
   console.log(`IDSync v1 server (${args.strategy}, ${where}) listening on ${running.url}`);
   if (args.faultsApi) console.log(`fault injection: POST ${running.url}/_faults`);
   const stop = () => {
@@ -29,7 +32,18 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-main().catch((error: unknown) => {
+async function importFile(argv: string[]): Promise<void> {
+  const args = parse(parseImportArgs, argv);
+  if (args === undefined) return;
+  const { imported, total } = await runImport(args);
+  console.log(
+    `imported ${imported} profiles from ${args.file}; ${describeStore(args.store)}: ${total}`,
+  );
+}
+
+const argv = process.argv.slice(2);
+(argv[0] === 'import' ? importFile(argv.slice(1)) : serve(argv)).catch((error: unknown) => {
+  // A store that cannot be opened, a port in use, a refused import: the message names it.
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;
 });

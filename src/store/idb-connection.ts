@@ -26,7 +26,11 @@ export interface IdbConnection {
   close(): Promise<void>;
 }
 
-/** Rejects when the FIRST open fails; the caller decides whether to fall back to memory. */
+/**
+ * Rejects when the FIRST open fails; the caller decides whether to fall back to memory.
+ * (One closure: the connection, `inMemory` and `closed` are shared by its
+ * small functions.)
+ */
 export async function openIdbConnection(
   dbName: string,
   logger: Logger,

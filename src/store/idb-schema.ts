@@ -86,7 +86,8 @@ export function requested<T>(request: IDBRequest<T>): Promise<T> {
 export function committed(tx: IDBTransaction): Promise<void> {
   return new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();
-    tx.onerror = tx.onabort = () => reject(tx.error ?? new DOMException('aborted', 'AbortError'));
+    // (an abort we asked for has no error: it only follows a failure we report ourselves)
+    tx.onerror = tx.onabort = () => reject(tx.error);
   });
 }
 

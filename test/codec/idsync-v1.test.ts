@@ -28,6 +28,7 @@ import {
   parseModifyRequest,
 } from '../../src/idsync-v1/server';
 import { createIdsyncServer } from '../../src/server/server';
+import { pagesFromList } from '../../src/server/profile-pages';
 import type { AliasRequest, BackendRequest, BackendResponse, ModifyRequest } from '../../src/types';
 import { isMpid } from '../../src/validation/mpid';
 import { json, scriptedFetch } from '../http/helpers';
@@ -231,7 +232,10 @@ describe('one MPID rule on every path', () => {
 
   test('the server answers 400 to previous_mpid -0 and creates no profile', async () => {
     const resolver = new LocalResolver({ dbName: false });
-    const server = createIdsyncServer({ backend: resolver });
+    const server = createIdsyncServer({
+      backend: resolver,
+      profiles: pagesFromList(() => resolver.profiles()),
+    });
     const { url } = await server.listen(0);
     try {
       const backend = new HttpBackend({ baseUrl: url, apiKey: 'k', retry: false });

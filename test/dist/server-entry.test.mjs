@@ -13,23 +13,24 @@ const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'));
 const entry = pkg.exports['./server'];
 
 test('./server resolves for import and require, with declarations', async () => {
-  for (const file of [entry.types, entry.import, entry.require]) {
+  const files = [entry.import.types, entry.import.default, entry.require.types, entry.require.default];
+  for (const file of files) {
     assert.ok(existsSync(resolve(root, file)), `${file} exists`);
   }
-  const esm = await import(resolve(root, entry.import));
-  const cjs = createRequire(import.meta.url)(resolve(root, entry.require));
+  const esm = await import(resolve(root, entry.import.default));
+  const cjs = createRequire(import.meta.url)(resolve(root, entry.require.default));
   for (const api of [esm, cjs]) {
     assert.equal(typeof api.parseIdentityCookie, 'function');
     assert.equal(typeof api.identityCookieHandler, 'function');
   }
   assert.deepEqual(Object.keys(cjs).sort(), Object.keys(esm).sort());
-  const dts = readFileSync(resolve(root, entry.types), 'utf8');
+  const dts = readFileSync(resolve(root, entry.import.types), 'utf8');
   assert.match(dts, /parseIdentityCookie/);
   assert.match(dts, /identityCookieHandler/);
 });
 
 test('the built handler sets a cookie that the built parser reads back', async () => {
-  const { identityCookieHandler, parseIdentityCookie } = await import(resolve(root, entry.import));
+  const { identityCookieHandler, parseIdentityCookie } = await import(resolve(root, entry.import.default));
   const state = { deviceId: 'device-1', mpid: '42', isLoggedIn: true, revision: 3 };
   const headers = {};
   const res = {

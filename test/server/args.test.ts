@@ -1,12 +1,15 @@
 /** @jest-environment node */
+import { resolve } from 'node:path';
 import { listStrategies } from '../../src';
-import { parseServerArgs, USAGE } from '../../src/server/args';
+import { parseImportArgs, parseServerArgs, USAGE } from '../../src/server/args';
 
-test('defaults: port 8787 on 127.0.0.1, conversion, memory, no faults', () => {
+test('defaults: port 8787 on 127.0.0.1, conversion, ./idsync-data.db, loopback pages, no faults', () => {
   expect(parseServerArgs([])).toEqual({
     port: 8787,
     host: '127.0.0.1',
     strategy: 'conversion',
+    store: { kind: 'sqlite', file: resolve('idsync-data.db') },
+    allowOrigins: ['loopback'],
     failRate: 0,
     latencyMs: 0,
     faultsApi: false,
@@ -26,8 +29,12 @@ test('every option', () => {
       'isolation',
       '--api-key',
       'k',
-      '--data',
-      'profiles.json',
+      '--store',
+      'postgres://u:p@127.0.0.1:5432/db',
+      '--allow-origin',
+      'https://App.example',
+      '--allow-origin',
+      'null',
       '--fail-rate',
       '0.25',
       '--latency-ms',
@@ -42,7 +49,8 @@ test('every option', () => {
     host: '0.0.0.0',
     strategy: 'isolation',
     apiKey: 'k',
-    data: 'profiles.json',
+    store: { kind: 'postgres', url: 'postgres://u:p@127.0.0.1:5432/db' },
+    allowOrigins: ['https://app.example', 'null'],
     failRate: 0.25,
     latencyMs: 50,
     aliasDelayMs: 1000,
@@ -51,6 +59,21 @@ test('every option', () => {
     help: false,
   });
   expect(parseServerArgs(['--port=9000']).port).toBe(9000);
+  expect(parseServerArgs(['--store', 'memory']).store).toEqual({ kind: 'memory' });
+  expect(parseServerArgs(['--store', 'sqlite:x/y.db']).store).toEqual({
+    kind: 'sqlite',
+    file: resolve('x/y.db'),
+  });
+});
+
+test('import FILE takes the store and the strategy; memory is refused', () => {
+  expect(parseImportArgs(['old.json', '--store', 'sqlite:a.db', '--strategy', 'link'])).toEqual({
+    file: resolve('old.json'),
+    store: { kind: 'sqlite', file: resolve('a.db') },
+    strategy: 'link',
+  });
+  expect(() => parseImportArgs([])).toThrow(/FILE/);
+  expect(() => parseImportArgs(['old.json', '--store', 'memory'])).toThrow(/lasting store/);
 });
 
 test.each([
@@ -61,6 +84,12 @@ test.each([
   [['--fail-rate', '2'], /--fail-rate/],
   [['--latency-ms', '-1'], /--latency-ms/],
   [['--api-key', ''], /--api-key/],
+  [['--data', 'profiles.json'], /unknown/i],
+  [['--store', 'mysql://x'], /--store/],
+  [['--store', 'sqlite:'], /--store/],
+  [['--allow-origin', '*'], /--allow-origin/],
+  [['--allow-origin', 'https://a.example/path'], /--allow-origin/],
+  [['--allow-origin', 'ftp://a.example'], /--allow-origin/],
   [['--unknown'], /unknown/i],
   [['positional'], /positional|argument/i],
 ])('%j is refused with a message', (argv, message) => {

@@ -1,12 +1,13 @@
 import { IdentityError } from '../../src/errors';
+import { pagesFromList } from '../../src/server/profile-pages';
 import type {
   AliasRequest,
   BackendRequest,
   BackendResponse,
+  IdentityBackend,
   ModifyRequest,
   Profile,
 } from '../../src/types';
-import type { ServerBackend } from '../../src/server/server';
 
 /** Records what reaches the backend; answers with a fixed profile, or fails on demand. */
 export function fakeBackend() {
@@ -17,7 +18,7 @@ export function fakeBackend() {
     if (failure) throw failure;
     return { httpCode: 200, mpid: '1234', isLoggedIn: method === 'login', matchedIdentities: {} };
   };
-  const backend: ServerBackend = {
+  const backend: IdentityBackend = {
     identify: async (req: BackendRequest) => answer('identify', req),
     login: async (req: BackendRequest) => answer('login', req),
     logout: async (req: BackendRequest) => answer('logout', req),
@@ -26,20 +27,21 @@ export function fakeBackend() {
       answer('alias', req);
       return { httpCode: 202 };
     },
-    profiles: async (): Promise<Profile[]> => [
-      {
-        mpid: '1234',
-        identities: { email: 'a@x.test' },
-        isKnown: true,
-        createdAt: 1,
-        lastSeen: 2,
-        activity: [],
-        aliasedFrom: [],
-      },
-    ],
   };
+  const profiles = pagesFromList(async (): Promise<Profile[]> => [
+    {
+      mpid: '1234',
+      identities: { email: 'a@x.test' },
+      isKnown: true,
+      createdAt: 1,
+      lastSeen: 2,
+      activity: [],
+      aliasedFrom: [],
+    },
+  ]);
   return {
     backend,
+    profiles,
     calls,
     failWith(error: IdentityError | undefined) {
       failure = error;

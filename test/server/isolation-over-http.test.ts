@@ -6,6 +6,7 @@
  */
 import { HttpBackend } from '../../src/backends/http/http-backend';
 import { LocalResolver } from '../../src/backends/local/local-resolver';
+import { pagesFromList } from '../../src/server/profile-pages';
 import { createIdsyncServer, type IdsyncServer } from '../../src/server/server';
 import type { BackendRequest, Identities, IdentityBackend, Profile } from '../../src/types';
 
@@ -77,7 +78,11 @@ test('isolation through HttpBackend ends with the same profiles as in the page',
   const direct = await isolationScenario(inPage.local, inPage.local, inPage.step);
 
   const remote = resolver();
-  server = createIdsyncServer({ backend: remote.local, apiKey: 'key-1' });
+  server = createIdsyncServer({
+    backend: remote.local,
+    profiles: pagesFromList(() => remote.local.profiles()),
+    apiKey: 'key-1',
+  });
   const { url } = await server.listen(0);
   const http = new HttpBackend({ baseUrl: url, apiKey: 'key-1' });
   const overHttp = await isolationScenario(http, remote.local, remote.step);
@@ -94,13 +99,19 @@ test('isolation through HttpBackend ends with the same profiles as in the page',
     ['4567', false, { roku_aid: ROKU }],
   ]);
   // GET /v1/_profiles shows the same
-  const listed = (await (await fetch(`${url}/_profiles`)).json()) as Profile[];
-  expect(byMpid(listed)).toEqual(profiles);
+  const headers = { 'x-mp-key': 'key-1' };
+  const listed = (await (await fetch(`${url}/_profiles`, { headers })).json()) as {
+    profiles: Profile[];
+  };
+  expect(byMpid(listed.profiles)).toEqual(profiles);
 });
 
 test('alias under isolation is refused 403 → forbidden, and the resolver validates MPIDs → 400', async () => {
   const remote = resolver();
-  server = createIdsyncServer({ backend: remote.local });
+  server = createIdsyncServer({
+    backend: remote.local,
+    profiles: pagesFromList(() => remote.local.profiles()),
+  });
   const { url } = await server.listen(0);
   const http = new HttpBackend({ baseUrl: url, apiKey: 'k', retry: false });
   const alias = { sourceMpid: '1234', destinationMpid: '2345', startTime: START, endTime: START };

@@ -1,13 +1,10 @@
 /** @jest-environment node */
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpBackend } from '../../src/backends/http/http-backend';
-import { LocalResolver } from '../../src/backends/local/local-resolver';
-import { parseServerArgs } from '../../src/server/args';
-import { FileProfileStore } from '../../src/server/file-profile-store';
-import { runServer, type RunningServer } from '../../src/server/run';
-import { createIdsyncServer } from '../../src/server/server';
+import { parseImportArgs, parseServerArgs } from '../../src/server/args';
+import { runImport, runServer, type RunningServer } from '../../src/server/run';
 import type { BackendRequest } from '../../src/types';
 
 let dir: string;
@@ -33,73 +30,101 @@ const req = (email: string): BackendRequest => ({
   requestTimestampMs: 1,
 });
 
-test('--data keeps profiles and pending aliases in a JSON file across restarts', async () => {
-  const file = join(dir, 'profiles.json');
-  const first = await start(['--strategy', 'link', '--data', file, '--api-key', 'k']);
+test('sqlite:FILE keeps profiles and pending aliases across restarts', async () => {
+  const store = `sqlite:${join(dir, 'idsync.db')}`;
+  const first = await start(['--strategy', 'link', '--store', store, '--api-key', 'k']);
   const http = new HttpBackend({ baseUrl: first.url, apiKey: 'k' });
   const anonymous = await http.identify({ ...req('x'), knownIdentities: { ios_idfv: '1' } });
   const known = await http.login(req('a@x.test'));
   const now = Date.now();
-  expect(
-    await http.alias({
-      sourceMpid: anonymous.mpid,
-      destinationMpid: known.mpid,
-      startTime: now - 1000,
-      endTime: now,
-    }),
-  ).toEqual({ httpCode: 202 });
+  const alias = { sourceMpid: anonymous.mpid, destinationMpid: known.mpid };
+  expect(await http.alias({ ...alias, startTime: now - 1000, endTime: now })).toEqual({
+    httpCode: 202,
+  });
   const profiles = await first.resolver.profiles();
+  expect(profiles).toHaveLength(2);
   await first.close();
   running.splice(0);
 
-  expect(await readdir(dir)).toEqual(['profiles.json']); // no FILE.tmp left behind
-  const saved = JSON.parse(await readFile(file, 'utf8'));
-  expect(saved.aliases).toHaveLength(1);
-
-  const second = await start(['--strategy', 'link', '--data', file, '--api-key', 'k']);
+  const second = await start(['--strategy', 'link', '--store', store, '--api-key', 'k']);
   expect(await second.resolver.profiles()).toEqual(profiles);
   const again = new HttpBackend({ baseUrl: second.url, apiKey: 'k' });
   expect((await again.login(req('a@x.test'))).mpid).toBe(known.mpid);
 });
 
-test('a corrupt data file stops the start with a message, and is left untouched', async () => {
-  const file = join(dir, 'profiles.json');
-  await writeFile(file, '{"profiles": [');
-  await expect(start(['--data', file])).rejects.toThrow(/not valid JSON/);
-  await writeFile(file, '{"profiles": {}}');
-  await expect(start(['--data', file])).rejects.toThrow(/profiles/);
-  expect(await readFile(file, 'utf8')).toBe('{"profiles": {}}');
+test('the database and its WAL files are created readable by their owner only', async () => {
+  const file = join(dir, 'idsync.db');
+  const server = await start(['--store', `sqlite:${file}`]);
+  await new HttpBackend({ baseUrl: server.url, apiKey: 'k' }).login(req('a@x.test'));
+  for (const name of [file, `${file}-wal`, `${file}-shm`]) {
+    expect(((await stat(name)).mode & 0o777).toString(8)).toBe('600');
+  }
 });
 
-test('a data file cannot pollute prototypes', async () => {
-  const file = join(dir, 'profiles.json');
+test('a file that is not a database stops the start with a message naming it, and is left untouched', async () => {
+  const file = join(dir, 'profiles.db');
   await writeFile(
     file,
-    '{"__proto__":{"polluted":1},"profiles":[{"mpid":"5","identities":{"__proto__":{"x":1}},' +
-      '"isKnown":false,"createdAt":1,"lastSeen":1,"activity":[],"aliasedFrom":[]}],"aliases":[]}',
+    'this is not a database, and it is long enough to hold a header: '.repeat(4),
   );
-  const server = await start(['--data', file]);
-  const [profile] = await server.resolver.profiles();
-  expect(profile!.identities).toEqual({});
-  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-  expect(({} as Record<string, unknown>).x).toBeUndefined();
+  const before = await readFile(file, 'utf8');
+  await expect(start(['--store', `sqlite:${file}`])).rejects.toThrow(
+    new RegExp(`Cannot open the SQLite database ${file}: .*not a database`),
+  );
+  expect(await readFile(file, 'utf8')).toBe(before);
+  await expect(start(['--store', `sqlite:${dir}`])).rejects.toThrow(dir); // a directory
+  await expect(start(['--store', `sqlite:${join(dir, 'no', 'such', 'dir.db')}`])).rejects.toThrow(
+    /no[/\\]such[/\\]dir\.db/,
+  );
 });
 
-test('a failed write answers 500 (`storage` → `server`) and the server keeps serving', async () => {
-  const store = await FileProfileStore.open(join(dir, 'missing-dir', 'profiles.json'));
-  const resolver = new LocalResolver({ strategy: 'isolation', dbName: false, store });
-  await expect(resolver.identify(req('a@x.test'))).rejects.toMatchObject({ code: 'storage' });
-  const server = createIdsyncServer({ backend: resolver });
-  const { url } = await server.listen(0);
-  try {
-    const http = new HttpBackend({ baseUrl: url, apiKey: 'k', retry: false });
-    await expect(http.identify(req('b@x.test'))).rejects.toMatchObject({
-      code: 'server',
-      httpCode: 500,
-    });
-    expect((await fetch(`${url}/_profiles`)).status).toBe(200);
-  } finally {
-    await server.close();
-    await resolver.close();
-  }
+test('an unreachable PostgreSQL stops the start with a message naming it, without the password', async () => {
+  const url = 'postgres://idsync:secret@127.0.0.1:1/idsync';
+  const error = await start(['--store', url]).then(
+    () => undefined,
+    (e: Error) => e,
+  );
+  expect(error?.message).toMatch(
+    /Cannot open the PostgreSQL database postgres:\/\/idsync:\*\*\*@127\.0\.0\.1:1\/idsync/,
+  );
+  expect(error?.message).not.toContain('secret');
+});
+
+test('--store memory keeps nothing on disk', async () => {
+  const server = await start(['--store', 'memory']);
+  await new HttpBackend({ baseUrl: server.url, apiKey: 'k' }).login(req('a@x.test'));
+  expect(await server.resolver.profiles()).toHaveLength(1);
+});
+
+test('import FILE adds a JSON data file to the store, which the server then serves', async () => {
+  const file = join(dir, 'old.json');
+  const store = `sqlite:${join(dir, 'idsync.db')}`;
+  const profile = {
+    mpid: '-42',
+    identities: { email: 'old@x.test', customerid: 'C-1' },
+    isKnown: true,
+    createdAt: 1,
+    lastSeen: 2,
+    activity: [1],
+    aliasedFrom: [],
+  };
+  const alias = {
+    id: 'a-1',
+    request: { sourceMpid: '7', destinationMpid: '-42', startTime: 1, endTime: 2 },
+    acceptedAt: 3,
+    dueAt: 4,
+  };
+  await writeFile(file, JSON.stringify({ profiles: [profile], aliases: [alias] }));
+  expect(await runImport(parseImportArgs([file, '--store', store]))).toEqual({
+    imported: 1,
+    total: 1,
+  });
+  // The same file again: every MPID is already there, so nothing changes.
+  await expect(runImport(parseImportArgs([file, '--store', store]))).rejects.toThrow(
+    `${file}: MPID -42 is already in the store; nothing was imported`,
+  );
+  const server = await start(['--store', store]);
+  expect(await server.resolver.profiles()).toEqual([profile]);
+  const http = new HttpBackend({ baseUrl: server.url, apiKey: 'k' });
+  expect((await http.login(req('old@x.test'))).mpid).toBe('-42');
 });

@@ -16,6 +16,7 @@ async function start(options: Partial<IdsyncServerOptions> = {}) {
   const lines: string[] = [];
   const server = createIdsyncServer({
     backend: fake.backend,
+    profiles: fake.profiles,
     log: (line) => lines.push(line),
     ...options,
   });
@@ -160,7 +161,10 @@ describe('IDSync v1 over real HTTP', () => {
     const { url } = await start();
     const profiles = await fetch(`${url}/_profiles`);
     expect(profiles.status).toBe(200);
-    expect(await profiles.json()).toEqual([expect.objectContaining({ mpid: '1234' })]);
+    expect(await profiles.json()).toEqual({
+      profiles: [expect.objectContaining({ mpid: '1234' })],
+      next_cursor: null,
+    });
     const missing = await post(`${url}/nowhere`, '{}');
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({
@@ -302,11 +306,11 @@ describe('bad input never crashes the server', () => {
     expect((await client(url).http.identify(req)).mpid).toBe('1234');
   });
 
-  test('a body over 64 KiB is answered 400, and the server keeps serving', async () => {
+  test('a body over 64 KiB is answered 413, and the server keeps serving', async () => {
     const { url, calls } = await start();
     const big = JSON.stringify({ known_identities: { email: 'x'.repeat(70 * 1024) } });
     const res = await post(`${url}/identify`, big);
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(413);
     const body = (await res.json()) as { errors: { code: string; message: string }[] };
     expect(body.errors[0]).toEqual({
       code: 'body_too_large',
@@ -316,7 +320,7 @@ describe('bad input never crashes the server', () => {
     expect((await client(url).http.identify(req)).mpid).toBe('1234');
   });
 
-  test('a body over 64 KiB without Content-Length (chunked) is answered 400 too', async () => {
+  test('a body over 64 KiB without Content-Length (chunked) is answered 413 too', async () => {
     const { port, url } = await start();
     const status = await new Promise<number>((resolve, reject) => {
       const r = httpRequest(
@@ -336,7 +340,7 @@ describe('bad input never crashes the server', () => {
       for (let i = 0; i < 80; i++) r.write('x'.repeat(1024));
       r.end();
     });
-    expect(status).toBe(400);
+    expect(status).toBe(413);
     expect((await client(url).http.identify(req)).mpid).toBe('1234');
   });
 
@@ -420,7 +424,7 @@ describe('CORS', () => {
       },
     });
     expect(res.status).toBe(204);
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(res.headers.get('access-control-allow-methods')).toContain('POST');
     const allowed = res.headers.get('access-control-allow-headers')!.toLowerCase();
     expect(allowed).toContain('x-mp-key');
@@ -430,8 +434,8 @@ describe('CORS', () => {
   test('answers carry Allow-Origin and expose Retry-After', async () => {
     const { url, server } = await start();
     server.faults.queue({ status: 429, headers: { 'Retry-After': '1' } });
-    const res = await post(`${url}/identify`, '{}', { Origin: 'null' });
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const res = await post(`${url}/identify`, '{}', { Origin: 'http://127.0.0.1:5173' });
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:5173');
     expect(res.headers.get('access-control-expose-headers')).toBe('Retry-After');
   });
 });

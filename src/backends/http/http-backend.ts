@@ -17,9 +17,11 @@ import {
   parseIdentityAnswer,
 } from '../../idsync-v1/client';
 
+/** The options of `HttpBackend`. */
 export interface HttpBackendOptions {
   /** where the IDSync v1 endpoints live, e.g. `https://identity.example.com/v1` */
   baseUrl: string;
+  /** the API key of the service (the `x-mp-key` header; in the body for alias) */
   apiKey: string;
   /** base of the alias endpoint (`{aliasUrl}/identity/{apiKey}/Alias`); default `baseUrl` */
   aliasUrl?: string;
@@ -113,7 +115,13 @@ export class HttpBackend implements IdentityBackend {
    * layers of long backoff would keep one send pending for minutes. The
    * environment and device id, which AliasRequest lacks, come from `ctx`.
    */
-  async alias(req: AliasRequest, ctx?: CallContext): Promise<{ httpCode: number }> {
+  async alias(
+    req: AliasRequest,
+    ctx?: CallContext,
+  ): Promise<{
+    /** 202 (or 200): accepted */
+    httpCode: number;
+  }> {
     const url = `${this.aliasUrl}/identity/${encodeURIComponent(this.apiKey)}/Alias`;
     const body = aliasBody(req, {
       apiKey: this.apiKey,

@@ -34,6 +34,7 @@ import {
 
 const HOUR = 60 * 60 * 1000;
 
+/** The options of `LocalResolver`: all optional. */
 export interface LocalResolverOptions {
   /** default 'conversion' */
   strategy?: Strategy;
@@ -97,6 +98,7 @@ export class LocalResolver implements IdentityBackend {
       store ?? (dbName === false ? new MemoryProfileStore() : new IdbProfileStore(dbName));
   }
 
+  /** the strategy this resolver applies */
   get strategy(): Strategy {
     return this.config.strategy.name;
   }
@@ -144,7 +146,13 @@ export class LocalResolver implements IdentityBackend {
     };
   }
 
-  async alias(req: AliasRequest, _ctx?: CallContext): Promise<{ httpCode: number }> {
+  async alias(
+    req: AliasRequest,
+    _ctx?: CallContext,
+  ): Promise<{
+    /** 202: accepted */
+    httpCode: number;
+  }> {
     if (!aliasAllowed(this.config)) {
       throw new IdentityError('forbidden', `aliasing is not provisioned under ${this.strategy}`, {
         httpCode: 403,
@@ -166,10 +174,12 @@ export class LocalResolver implements IdentityBackend {
 
   /* ------------------------------------------------------------ inspection */
 
+  /** Every profile the resolver holds, for the demo and tests. */
   profiles(): Promise<Profile[]> {
     return this.store.all();
   }
 
+  /** One profile by MPID, or null. */
   profile(mpid: string): Promise<Profile | null> {
     return this.store.get(mpid);
   }

@@ -107,7 +107,12 @@ export class MemoryProfileStore implements ProfileStore {
   }
 
   /** Deep copies of everything, for persisting (the Node file store). */
-  snapshot(): { profiles: Profile[]; aliases: PendingAlias[] } {
+  snapshot(): {
+    /** every profile */
+    profiles: Profile[];
+    /** every alias accepted and not yet applied */
+    aliases: PendingAlias[];
+  } {
     return {
       profiles: [...this.profilesByMpid.values()].map(copyProfile),
       aliases: [...this.aliases.values()].map((alias) => structuredClone(alias)),

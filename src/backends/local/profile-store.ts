@@ -9,13 +9,17 @@ import type { AliasRequest, IdentityType, Profile } from '../../types';
 export interface ProfileLookup {
   /** every profile holding `value` for `type` (in `identities` or `additionalIdentities`) */
   byIdentity(type: IdentityType, value: string): Promise<Profile[]>;
+  /** the profile with this MPID, or null */
   byMpid(mpid: string): Promise<Profile | null>;
 }
 
 /** An alias request the resolver accepted (202) and will apply after its delay. */
 export interface PendingAlias {
+  /** the alias's id in the store */
   id: string;
+  /** the request, as accepted */
   request: AliasRequest;
+  /** ms since epoch: when it was accepted */
   acceptedAt: number;
   /** when processAliases() may apply it */
   dueAt: number;
@@ -23,6 +27,7 @@ export interface PendingAlias {
 
 /** What a decision wants written. Applied atomically with the lookups it was based on. */
 export interface ProfileWrites {
+  /** profiles to write whole (new or changed) */
   put: Profile[];
 }
 
@@ -38,11 +43,16 @@ export interface ProfileStore {
   transact<T>(
     decide: (lookup: ProfileLookup) => Promise<{ result: T; writes: ProfileWrites }>,
   ): Promise<T>;
+  /** every profile, for the demo and tests */
   all(): Promise<Profile[]>;
+  /** the profile with this MPID, or null */
   get(mpid: string): Promise<Profile | null>;
+  /** stores an accepted alias until it is due */
   addAlias(alias: PendingAlias): Promise<void>;
   /** accepted aliases, oldest first */
   pendingAliases(): Promise<PendingAlias[]>;
+  /** forgets an alias once applied */
   removeAlias(id: string): Promise<void>;
+  /** releases the store (closes its database); no call may follow */
   close(): Promise<void>;
 }

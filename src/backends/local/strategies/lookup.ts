@@ -18,8 +18,11 @@ export function isStrategyName(name: unknown): name is StrategyName {
 
 /** A strategy as the package's users see it: its name, how to show it, whether it aliases. */
 export interface StrategyInfo {
+  /** the value of LocalResolver's `strategy` option and of the server's `--strategy` */
   readonly name: StrategyName;
+  /** a human-readable name, e.g. for a picker */
   readonly label: string;
+  /** whether alias requests are provisioned under this strategy (else 403) */
   readonly aliasing: boolean;
 }
 

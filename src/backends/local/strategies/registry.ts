@@ -12,4 +12,8 @@ import { link } from './link';
 export const REGISTERED_STRATEGIES = [conversion, link, isolation, bestMatchStrategy] as const;
 
 export type RegisteredStrategy = (typeof REGISTERED_STRATEGIES)[number];
+/**
+ * The name of a registered strategy (a union of the names in the list above);
+ * the package exports it as `Strategy`.
+ */
 export type StrategyName = RegisteredStrategy['name'];
