@@ -52,8 +52,6 @@ const manualChunks = (id) => {
   if (/\/src\/(errors|identity-types|validation\/(plain|mpid|identities))\.ts$/.test(path)) {
     return 'base';
   }
-  // What the lazy identity cookie chunk shares with the client (src/client/adopt.ts).
-  if (/\/src\/(client\/adopt|cookie\/revision|uuid)\.ts$/.test(path)) return 'base';
   return undefined;
 };
 

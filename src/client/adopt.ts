@@ -1,5 +1,4 @@
-import type { IdentityCookieState } from '../cookie/format';
-import { nextRevision } from '../cookie/revision';
+import { nextRevision, type IdentityCookieState } from '../cookie/format';
 import type { StoreChange, StoredState, UserRecord } from '../store/client-store';
 import type { Identities, IdentityBootstrap } from '../types';
 import { randomUuid } from '../uuid';
@@ -7,9 +6,9 @@ import { randomUuid } from '../uuid';
 /**
  * Taking a device and a current user from elsewhere: the identity cookie (a
  * sibling subdomain, or IndexedDB wiped under the page) or `bootstrap` (the
- * server). Sends nothing: the state is committed as it comes. The cookie
- * chunk uses it too: rollup.config.js keeps it in the shared `base` chunk,
- * so that the chunk never imports from the entry's own modules.
+ * server). Sends nothing: the state is committed as it comes. Loaded only
+ * with the cookie option or bootstrap (a dynamic import: the core stays as
+ * small as without them).
  */
 
 /** A state to adopt: the cookie's fields, and identities when the server gave some. */

@@ -1,5 +1,3 @@
-import { nextRevision } from '../cookie/revision';
-import { whoOf } from './adopt';
 import type { ClientStore, StoreChange, StoredState } from '../store/client-store';
 import type { Logger, UserChangeEvent } from '../types';
 import { createSerialQueue } from './serial-queue';
@@ -38,11 +36,14 @@ export interface Committer {
    */
   observe(observer: CommitObserver): void;
   /**
-   * The identity revision the next change of device or user must exceed,
-   * asked at that commit (the identity cookie's: a sibling may have moved it).
+   * A rule applied to every change before it is committed, with the identity
+   * before it: the identity cookie's mirror adds the next identity revision
+   * to a change of device or user, so that it lands in the same transaction.
    */
-  setRevisionFloor(floor: () => number): void;
+  setRevisionRule(rule: RevisionRule): void;
 }
+
+export type RevisionRule = (change: StoreChange, before: CommittedIdentity) => StoreChange;
 
 /**
  * What a commit left, as the identity cookie mirrors it: the device, the
@@ -93,7 +94,7 @@ export function createCommitter(options: CommitterOptions): Committer {
   let shared = store.capabilities.sharedAcrossTabs;
   let closed = false;
   let identityRevision = stored.identityRevision;
-  let revisionFloor = (): number => 0;
+  let revisionRule: RevisionRule = (change) => change;
   const observers: CommitObserver[] = [];
 
   const identity = (): CommittedIdentity => {
@@ -107,20 +108,6 @@ export function createCommitter(options: CommitterOptions): Committer {
       persistent,
       revision: identityRevision,
     };
-  };
-
-  /** Who a change leaves, before it is committed: its identity revision goes in the same transaction. */
-  const whoAfter = (change: StoreChange): string => {
-    const next = change.currentMpid !== undefined ? change.currentMpid : cache.currentMpid;
-    const gone = next === null || change.delete?.includes(next) === true;
-    const record = gone
-      ? undefined
-      : (change.put?.find((r) => r.mpid === next) ?? cache.record(next));
-    return whoOf(
-      change.newDeviceId ?? deviceId,
-      record === undefined ? null : next,
-      record?.isLoggedIn === true,
-    );
   };
 
   const refreshSoon = (): void => {
@@ -196,10 +183,7 @@ export function createCommitter(options: CommitterOptions): Committer {
     exclusive: (task) => mutex(task),
     async commit(proposed) {
       const before = identity();
-      const change =
-        proposed.identityRevision === undefined && whoAfter(proposed) !== whoOfIdentity(before)
-          ? { ...proposed, identityRevision: nextRevision(identityRevision, revisionFloor()) }
-          : proposed;
+      const change = revisionRule(proposed, before);
       const revision = await store.commit(change);
       cache.apply(change);
       if (change.context !== undefined) context = change.context;
@@ -236,15 +220,11 @@ export function createCommitter(options: CommitterOptions): Committer {
     },
     identity,
     observe: (observer) => void observers.push(observer),
-    setRevisionFloor(floor) {
-      revisionFloor = floor;
+    setRevisionRule(rule) {
+      revisionRule = rule;
     },
   };
 }
-
-/** whoOf of a committed identity (the identity cookie's mirror compares them too). */
-export const whoOfIdentity = (s: CommittedIdentity): string =>
-  whoOf(s.deviceId, s.currentMpid, s.isLoggedIn);
 
 /** The message other tabs apply for one commit. */
 function messageOf(revision: number, change: StoreChange): SyncedChange {

@@ -9,7 +9,7 @@ import { normaliseCookieOptions } from '../cookie/options';
 import type { Logger } from '../types';
 import { failWith } from '../validation/plain';
 import { adoptionChange, who as whoOfCookie, whoOf } from './adopt';
-import type { CommittedIdentity, Committer } from './committer';
+import type { CommittedIdentity, Committer, RevisionRule } from './committer';
 import type { Listeners } from './listeners';
 import type { UserCache } from './user-cache';
 
@@ -213,10 +213,12 @@ export function createCookieMirror(
     attach(attached) {
       parts = attached;
       const { committer } = attached;
-      committer.setRevisionFloor(() => {
-        readValid(); // a sibling may have moved the cookie since it was last read
-        return seen;
-      });
+      committer.setRevisionRule(
+        revisionRule(attached.cache, () => {
+          readValid(); // a sibling may have moved the cookie since it was last read
+          return seen;
+        }),
+      );
       committer.observe(mirror);
       const start = committer.identity();
       // IndexedDB won at start-up (or the cookie is missing): the cookie learns it.
@@ -234,6 +236,30 @@ export function createCookieMirror(
         window.removeEventListener('focus', onFocus);
       }
     },
+  };
+}
+
+/**
+ * The identity revision's rule: a change that leaves another device, current
+ * user or logged-in flag takes a revision above both the one held and the
+ * cookie's (`floor`), in the same transaction. A change that names its own
+ * revision (an adoption) keeps it.
+ */
+function revisionRule(cache: UserCache, floor: () => number): RevisionRule {
+  return (change, before) => {
+    if (change.identityRevision !== undefined) return change;
+    const next = change.currentMpid !== undefined ? change.currentMpid : cache.currentMpid;
+    const gone = next === null || change.delete?.includes(next) === true;
+    const record = gone
+      ? undefined
+      : (change.put?.find((r) => r.mpid === next) ?? cache.record(next));
+    const after = whoOf(
+      change.newDeviceId ?? before.deviceId,
+      record === undefined ? null : next,
+      record?.isLoggedIn === true,
+    );
+    if (after === whoOfIdentity(before)) return change;
+    return { ...change, identityRevision: nextRevision(before.revision, floor()) };
   };
 }
 

@@ -10,6 +10,11 @@ import { normalizeOptions } from './options';
  */
 export async function createIdentity(options: IdentityOptions): Promise<IdentityClient> {
   const normalized = normalizeOptions(options);
+  if (normalized.bootstrap !== null) {
+    // Its rules are a chunk of their own: most pages give no bootstrap.
+    const { validateBootstrap } = await import('../validation/bootstrap');
+    normalized.bootstrap = validateBootstrap(normalized.bootstrap);
+  }
   // The cookie code is its own chunk, fetched while the stores open.
   const cookieCode = normalized.cookie === false ? null : loadCookieCode(normalized.logger);
   const stores = await openClientStores({

@@ -9,7 +9,6 @@ import type {
   Logger,
   User,
 } from '../types';
-import { validateBootstrap } from '../validation/bootstrap';
 import { isPlainObject, failWith, type Fail } from '../validation/plain';
 import { createConsoleLogger } from './logger';
 import { validateIdentityRequest } from './requests';
@@ -27,7 +26,7 @@ export interface ClientOptions {
   now: () => number;
   /** checked field by field by the cookie code, once loaded (it is loaded only when set) */
   cookie: CookieOptions | false;
-  /** validated */
+  /** validated by createIdentity, with rules loaded only when it is given */
   bootstrap: IdentityBootstrap | null;
 }
 
@@ -100,7 +99,7 @@ export function normalizeOptions(input: unknown): ClientOptions {
 
   const cookie = options.cookie ?? false;
   if (cookie !== false && !isPlainObject(cookie)) fail('options.cookie must be false or an object');
-  const bootstrap = options.bootstrap === undefined ? null : validateBootstrap(options.bootstrap);
+  const bootstrap = (options.bootstrap ?? null) as IdentityBootstrap | null;
 
   return {
     backend: backend as IdentityBackend,

@@ -1,6 +1,5 @@
 import type { ClientStore, StoreChange, StoredState } from '../store/client-store';
 import { randomUuid } from '../uuid';
-import { adoptionChange, heldOf, planStart, storedIdentity } from './adopt';
 import type { CookieMirror } from './cookie-mirror';
 import type { ClientOptions } from './options';
 
@@ -17,6 +16,14 @@ export async function loadStartState(
   cookie: CookieMirror | null,
 ): Promise<StoredState> {
   const stored = await store.load();
+  if (cookie === null && options.bootstrap === null) {
+    if (stored.deviceId !== null) return stored;
+    // The store keeps the first device id written: read back the winner.
+    await store.commit({ deviceId: randomUuid() });
+    return store.load();
+  }
+  // Only with the cookie or bootstrap: the cookie chunk loads it too.
+  const { adoptionChange, heldOf, planStart, storedIdentity } = await import('./adopt');
   const local = storedIdentity(stored);
   const fromCookie = cookie === null ? null : cookie.adoptable(local);
   const next = planStart(local, fromCookie, options.bootstrap, cookie?.seen ?? 0);
@@ -24,7 +31,6 @@ export async function loadStartState(
   if (next !== null) change = adoptionChange(next, heldOf(stored), options.now());
   else if (stored.deviceId === null) change = { deviceId: randomUuid() };
   if (change === null) return stored;
-  // The store keeps the first device id written: read back the winner.
   await store.commit(change);
   return store.load();
 }

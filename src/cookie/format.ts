@@ -159,4 +159,10 @@ export function isCookieNewer(
   );
 }
 
-export { nextRevision } from './revision';
+/**
+ * The revision of the next commit: above both what is stored and what the
+ * cookie last showed. (2^53 commits away from the encoder's limit.)
+ */
+export function nextRevision(stored: number, cookieSeen = 0): number {
+  return Math.max(stored, cookieSeen) + 1;
+}
