@@ -194,3 +194,44 @@ Timer resolution: ${c.crossOriginIsolated ? '5 µs (cross-origin isolated pages)
     )} (4 HTTP contenders × (${n} + 5 warm-up) = ${4 * (n + 5)} expected). mParticle event/config requests to the local sink: ${tr.mparticleSinkRequests}. Requests to hosts other than 127.0.0.1: ${tr.offLoopbackRequests} (blocked). Whole run: ${results.durationSeconds} s.
 `;
 }
+
+/**
+ * `npm run bench -- --engine E` (bench/results-engines.json): per engine, warm
+ * start-up against that engine's raw IndexedDB floor, and what the client adds
+ * to a raw fetch of the same request.
+ */
+export function renderEngineReport(results) {
+  const rows = Object.entries(results).map(([engine, r]) => {
+    const { warm, floor, floorAfterBundle } = r.startup;
+    const overhead = (kind) => ms(r.calls.http[kind].idsync.median - r.calls.http[kind].raw.median);
+    return [
+      engine,
+      r.version,
+      ms(warm.median),
+      ms(floor.median),
+      `${(warm.median / floor.median).toFixed(2)}×`,
+      `${(warm.median / floorAfterBundle.median).toFixed(2)}×`,
+      overhead('identify'),
+      overhead('login'),
+      `${r.machine.loadAverageAtStart[0]}`,
+    ];
+  });
+  const first = Object.values(results)[0];
+  return `**Per engine**: median of ${first.startup.floor.n} page loads each (start-up) and of ${first.calls.http.identify.idsync.n} calls each (identity calls, against the local IDSync server over HTTP)
+
+${table(
+  [
+    'engine',
+    'version',
+    'warm start-up',
+    'IndexedDB floor',
+    '× floor',
+    '× floor after bundle',
+    'identify − raw fetch',
+    'login − raw fetch',
+    'load average',
+  ],
+  rows,
+)}
+`;
+}

@@ -7,16 +7,21 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
+import { closeEngine, launchEngine, selectedEngines } from '../test/browser/driver/index.mjs';
 import { serveStatic } from '../test/browser/harness.mjs';
 import { launchBenchBrowser } from './browser.mjs';
 import { startIdsyncServer } from './idsync-server.mjs';
-import { renderReport } from './report.mjs';
+import { renderEngineReport, renderReport } from './report.mjs';
 import { measureSizes } from './size.mjs';
 import { measureCookieStartup } from './cookie-startup.mjs';
 import { summary } from './stats.mjs';
+import { measureStartupByStoredUsers, storedUsersTable } from './stored-users.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const STARTUP_RUNS = 40;
+/** per engine (--engine): fewer loads, as WebKit's driver needs several round trips a load */
+const ENGINE_STARTUP_RUNS = 20;
+const ENGINE_CALLS_PER_KIND = 50;
 const CALLS_PER_KIND = 100;
 const SCALE_SIZES = [1_000, 10_000, 100_000];
 const SCALE_CALLS = 50;
@@ -45,14 +50,15 @@ function watchTraffic(context, identityHost) {
   return traffic;
 }
 
+/** A Playwright page or a driver tab (test/browser/driver): both have goto and evaluate. */
 async function loadAndWait(page, url) {
   await page.goto(url);
   return page.evaluate(() => window.__done);
 }
 
 /** Warm and first-visit start-up of the client, and the raw IndexedDB floor, interleaved. */
-async function measureStartup(context, origin) {
-  const page = await context.newPage();
+async function measureStartup(context, origin, runs = STARTUP_RUNS) {
+  const page = await (context.newPage ? context.newPage() : context.newTab());
   const warmDb = `startup-${RUN}-warm`;
   const floorDb = `startup-${RUN}-floor`;
   const stored = await loadAndWait(page, `${origin}/bench/pages/startup.html?db=${warmDb}`);
@@ -78,7 +84,7 @@ async function measureStartup(context, origin) {
       (await loadAndWait(page, `${origin}/bench/pages/floor.html?db=${floorDb}&bundle`)).ms,
   };
   const names = Object.keys(loads);
-  for (let i = 0; i < STARTUP_RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(i + k) % names.length];
       samples[name].push(await loads[name](i));
@@ -100,6 +106,94 @@ async function openCallsPage(context, origin) {
   page.on('pageerror', (error) => errors.push(String(error)));
   await page.goto(`${origin}/bench/pages/calls.html`);
   return { page, errors };
+}
+
+/**
+ * `npm run bench -- --engine E`: the start-up and call-cost tables on one
+ * engine, each against that engine's own floor (raw IndexedDB; raw fetch),
+ * through the browser tests' driver layer. Merged into bench/results-engines.json.
+ */
+async function benchEngine(name, web, server) {
+  const browser = await launchEngine(name, { direct: true });
+  try {
+    const context = await browser.newContext();
+    log(`${name} (${browser.version}): start-up...`);
+    const startup = await measureStartup(context, web.origin, ENGINE_STARTUP_RUNS);
+    log(`${name}: identity calls...`);
+    const tab = await context.newTab();
+    await tab.goto(`${web.origin}/bench/pages/calls.html`);
+    const run = `${RUN}-${name}`;
+    await tab.evaluate((args) => window.bench.setupHttp(args), {
+      identityHost: server.host,
+      sinkHost: new URL(web.origin).host,
+      run,
+    });
+    const calls = {
+      crossOriginIsolated: await tab.evaluate(() => window.crossOriginIsolated),
+      http: {},
+      local: {},
+    };
+    for (const kind of ['identify', 'login']) {
+      const samples = await tab.evaluate(
+        ([k, n]) => window.bench.interleaved(['idsync', 'mparticle', 'raw', 'rawIdb'], k, n),
+        [kind, ENGINE_CALLS_PER_KIND],
+      );
+      calls.http[kind] = Object.fromEntries(
+        Object.entries(samples).map(([contender, values]) => [contender, summary(values)]),
+      );
+    }
+    // Uncaught errors only, as for Chromium. Firefox reports its refusal of the
+    // mParticle SDK's probe cookie ("mptest" with a domain on an IP address) as
+    // a script error too: the refusal is the browser's, not a fault of the page.
+    const errors = (await tab.messages()).filter(
+      (m) => m.type === 'pageerror' && !/Cookie “mptest” has been rejected/.test(m.text),
+    );
+    if (errors.length > 0) {
+      throw new Error(`${name}: calls page errors: ${errors.map((e) => e.text).join('; ')}`);
+    }
+    await context.close();
+    return { version: browser.version, startup, calls };
+  } finally {
+    await closeEngine(name);
+  }
+}
+
+async function mainEngines(engines) {
+  const started = Date.now();
+  const web = await serveStatic({
+    root: ROOT,
+    headersFor: () => ISOLATION_HEADERS,
+    routes: benchRoutes({ requests: 0 }),
+  });
+  const server = await startIdsyncServer('conversion');
+  const file = resolve(ROOT, 'bench/results-engines.json');
+  const results = JSON.parse(await readFile(file, 'utf8').catch(() => '{}'));
+  try {
+    for (const name of engines) {
+      const loadAverageAtStart = loadavg().map((v) => Number(v.toFixed(2)));
+      const engineStarted = Date.now();
+      results[name] = {
+        date: new Date().toISOString(),
+        command: `npm run bench -- --engine ${name}`,
+        ...(await benchEngine(name, web, server)),
+        machine: {
+          cpus: cpus().length,
+          cpuModel: cpus()[0]?.model ?? 'unknown',
+          node: process.version,
+          loadAverageAtStart,
+          loadAverageAtEnd: loadavg().map((v) => Number(v.toFixed(2))),
+        },
+        durationSeconds: Math.round((Date.now() - engineStarted) / 1000),
+      };
+    }
+    const options = { ...(await prettier.resolveConfig(file)), parser: 'json' };
+    await writeFile(file, await prettier.format(JSON.stringify(results), options));
+    process.stdout.write(renderEngineReport(results));
+    log(`wrote bench/results-engines.json (${Math.round((Date.now() - started) / 1000)} s)`);
+  } finally {
+    await server.stop();
+    await web.close();
+  }
 }
 
 /** idsync-web (HttpBackend) vs mParticle vs raw fetch, interleaved; then the in-page resolver. */
@@ -226,7 +320,41 @@ function machine(userAgent) {
   };
 }
 
+/** The floor page with the bundle, and the mParticle SDK's event/config traffic: accepted and counted, never forwarded. */
+function benchRoutes(sink) {
+  return async (req, res, url) => {
+    if (url.pathname === '/bench/pages/floor.html' && url.searchParams.has('bundle')) {
+      // The floor after the same bundle, loaded (a real script tag, found by the
+      // preload scanner as on the start-up page) but never called.
+      const html = await readFile(resolve(ROOT, 'bench/pages/floor.html'), 'utf8');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...ISOLATION_HEADERS });
+      res.end(html.replace(/<!-- bundle:.*-->/, '<script src="/dist/idsync.iife.js"></script>'));
+      return true;
+    }
+    if (!url.pathname.startsWith('/mp-sink/')) return false;
+    sink.requests++;
+    res.writeHead(202, { 'content-type': 'application/json' });
+    res.end('{}');
+    return true;
+  };
+}
+
+/** --engine NAME (repeatable, or a comma list): the per-engine tables instead of the full run. */
+function engineArgs(argv) {
+  const names = [];
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=');
+    if (flag !== '--engine') throw new Error(`unknown option ${argv[i]} (use --engine NAME)`);
+    const value = inline ?? argv[++i];
+    if (!value) throw new Error('--engine needs a name: chromium, firefox or webkit');
+    names.push(...selectedEngines(value));
+  }
+  return [...new Set(names)];
+}
+
 async function main() {
+  const engines = engineArgs(process.argv.slice(2));
+  if (engines.length > 0) return mainEngines(engines);
   const started = Date.now();
   log('bundle sizes...');
   const sizes = await measureSizes();
@@ -235,22 +363,7 @@ async function main() {
   const web = await serveStatic({
     root: ROOT,
     headersFor: () => ISOLATION_HEADERS,
-    // The mParticle SDK's event/config traffic: accepted and counted, never forwarded.
-    routes: async (req, res, url) => {
-      if (url.pathname === '/bench/pages/floor.html' && url.searchParams.has('bundle')) {
-        // The floor after the same bundle, loaded (a real script tag, found by the
-        // preload scanner as on the start-up page) but never called.
-        const html = await readFile(resolve(ROOT, 'bench/pages/floor.html'), 'utf8');
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...ISOLATION_HEADERS });
-        res.end(html.replace(/<!-- bundle:.*-->/, '<script src="/dist/idsync.iife.js"></script>'));
-        return true;
-      }
-      if (!url.pathname.startsWith('/mp-sink/')) return false;
-      sink.requests++;
-      res.writeHead(202, { 'content-type': 'application/json' });
-      res.end('{}');
-      return true;
-    },
+    routes: benchRoutes(sink),
   });
   const server = await startIdsyncServer('conversion');
   const browser = await launchBenchBrowser();
@@ -266,6 +379,9 @@ async function main() {
     results.sizes = sizes;
     log('start-up...');
     results.startup = await measureStartup(browser.context, web.origin);
+    // Its own row: warm start-up with 1 and with 5,000 stored users (bench/stored-users.mjs).
+    log('start-up by stored users...');
+    results.startupByStoredUsers = await measureStartupByStoredUsers(browser.context, web.origin);
     // The identity cookie's row: its own pages and database names.
     log('start-up with the identity cookie...');
     results.cookieStartup = await measureCookieStartup(
@@ -292,6 +408,7 @@ async function main() {
     const options = { ...(await prettier.resolveConfig(file)), parser: 'json' };
     await writeFile(file, await prettier.format(JSON.stringify(results), options));
     process.stdout.write(renderReport(results));
+    process.stdout.write(`\n${storedUsersTable(results.startupByStoredUsers)}`);
     log('wrote bench/results.json');
   } finally {
     await browser.close();

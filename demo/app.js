@@ -38,6 +38,7 @@ function loadSettings() {
     http: { baseUrl: 'http://127.0.0.1:8787/v1', apiKey: 'demo-key' },
     generation: 1,
     offsets: {},
+    consentFirst: false,
   };
   let saved;
   try {
@@ -52,6 +53,7 @@ function loadSettings() {
   if (saved.mode === 'local' || saved.mode === 'http') result.mode = saved.mode;
   if (typeof saved.http?.baseUrl === 'string') result.http.baseUrl = saved.http.baseUrl;
   if (typeof saved.http?.apiKey === 'string') result.http.apiKey = saved.http.apiKey;
+  result.consentFirst = saved.consentFirst === true;
   if (Number.isSafeInteger(saved.generation) && saved.generation > 0) {
     result.generation = saved.generation;
   }
@@ -150,6 +152,7 @@ async function openInteractiveWorld() {
       http: settings.http,
       names: worldNames(prefix, settings.strategy),
       offsetMs: settings.offsets[prefix] ?? 0,
+      storage: settings.consentFirst ? 'memory' : 'indexeddb',
       cookie: COOKIE_OPTIONS,
     });
     if (!world) return;
@@ -509,6 +512,7 @@ async function render() {
   renderControls();
   renderClock();
   renderUser();
+  renderLifecycle();
   renderAliasPickers();
   renderScenario();
   renderLog();
@@ -745,6 +749,52 @@ async function wipeLikeSafari() {
 
 /* ---------------------------------------------------------------- wiring */
 
+/* ------------------------------------------------------------ lifecycle */
+
+// reset(), persist() and incrementAttribute (README, "The user's lifecycle").
+
+function renderLifecycle() {
+  $('consent-first').checked = settings.consentFirst;
+  $('consent-first').disabled = state.busy;
+  const storage = currentDevice()?.client.storage ?? '?';
+  $('device-storage').textContent = storage;
+  $('accept-consent').disabled = state.busy || storage !== 'memory';
+}
+
+async function resetDevice(newDeviceId) {
+  const device = currentDevice();
+  await device.client.reset({ deviceId: newDeviceId });
+  return newDeviceId
+    ? `${device.label}: every user forgotten, new device id ${device.client.deviceId}`
+    : `${device.label}: every user forgotten (device id kept)`;
+}
+
+async function countVisit() {
+  const visits = await requireUser().incrementAttribute('visits');
+  return `visits is now ${visits}`;
+}
+
+async function acceptConsent() {
+  const device = currentDevice();
+  await device.client.persist();
+  return `${device.label} now keeps its state in ${device.client.storage}`;
+}
+
+function wireLifecycle() {
+  $('consent-first').addEventListener('change', async (event) => {
+    settings.consentFirst = event.target.checked;
+    saveSettings();
+    // A new generation: fresh databases, so "consent first" really starts from nothing stored.
+    await reset();
+  });
+  $('accept-consent').addEventListener('click', () => act('persist', acceptConsent));
+  $('count-visit').addEventListener('click', () => act('+1 visits', countVisit));
+  $('reset-device').addEventListener('click', () => act('reset', () => resetDevice(false)));
+  $('reset-device-id').addEventListener('click', () =>
+    act('reset (new device id)', () => resetDevice(true)),
+  );
+}
+
 function wire() {
   const strategy = $('strategy');
   show(
@@ -757,6 +807,8 @@ function wire() {
     settings.strategy = strategy.value;
     saveSettings();
     state.play = null;
+    // Until the new strategy's world is on screen, a click would act on the old one.
+    document.body.dataset.world = 'opening';
     await openInteractiveWorld();
   });
 
@@ -814,6 +866,7 @@ function wire() {
   $('play').addEventListener('click', () => void playScenario(true));
   $('next-step').addEventListener('click', () => void playScenario(false));
   $('clear-log').addEventListener('click', () => log.clear());
+  wireLifecycle();
   wireCookiePanel($('wipe-idb'), () => act('wipe IndexedDB', wipeLikeSafari));
   watchCookieRefresh(scheduleRender);
   setInterval(renderClock, 1000);

@@ -50,6 +50,7 @@ function pageLogger(device, log) {
 
 /**
  * Opens a world. `http` is `{ baseUrl, apiKey }` when `mode === 'http'`;
+ * `storage: 'memory'` starts its devices in memory (consent first);
  * `generateMpid` makes MPIDs predictable for scenario replay; a `temporary`
  * world's databases are deleted once it is left; `cookie` (the option) goes to
  * the first device only.
@@ -63,6 +64,7 @@ export async function openWorld(options) {
     generateMpid,
     offsetMs = 0,
     temporary = false,
+    storage = 'indexeddb',
     log,
     cookie = false,
   } = options;
@@ -92,6 +94,8 @@ export async function openWorld(options) {
         dbName: names[device.key],
         // The tables start with an explicit identify; none may happen behind their back.
         identifyOnInit: false,
+        // 'memory' when the page plays consent first: nothing is written until Accept.
+        storage,
         now,
         logger: pageLogger(device.label, log),
         // The browser has one cookie jar: only the first device mirrors into it.

@@ -68,8 +68,21 @@ export interface User {
   setAttributes(values: Record<string, AttributeValue>): Promise<void>;
   /** Removes one attribute (a missing key is not an error). */
   removeAttribute(key: string): Promise<void>;
-  /** Replaces the user's consent as a whole; validated like attributes. */
+  /** Removes every attribute of this user. */
+  removeAllAttributes(): Promise<void>;
+  /**
+   * Adds `by` (default 1, finite) to a number attribute, counting from 0 when
+   * the key is missing; resolves with the new value. Done on the record as
+   * stored, so increments made at once in several tabs all count. A value
+   * that is not a number is a `validation` error.
+   */
+  incrementAttribute(key: string, by?: number): Promise<number>;
+  /** Replaces the user's whole consent state with `state` (not a merge). */
   setConsent(state: ConsentState): Promise<void>;
+  /** Sets one GDPR purpose (trimmed, lower-cased), leaving the others; `null` removes it. */
+  setGdprConsent(purpose: string, decision: ConsentDecision | null): Promise<void>;
+  /** Sets the CCPA data-sale opt-out decision; `null` removes it. */
+  setCcpaConsent(decision: ConsentDecision | null): Promise<void>;
 }
 
 /* --------------------------------------------------------- identity calls */
@@ -98,8 +111,11 @@ export interface IdentityResult {
   isLoggedIn: boolean;
 }
 
-/** What made the current user change: one of the client's calls, or another tab ('sync'). */
-export type UserChangeType = 'identify' | 'login' | 'logout' | 'modify' | 'sync';
+/**
+ * What made the current user change: one of the client's calls, another tab
+ * ('sync'), or `reset()` here or in another tab ('reset': `user` is null).
+ */
+export type UserChangeType = 'identify' | 'login' | 'logout' | 'modify' | 'sync' | 'reset';
 
 /** What `subscribe` listeners receive after every change of the current user or of its record. */
 export interface UserChangeEvent {
@@ -309,6 +325,12 @@ export interface IdentityOptions {
   /** clock, for tests */
   now?: () => number;
   /**
+   * past users kept besides the current one (integer ≥ 1, default 20): after
+   * each change of current user the least recently seen beyond it are
+   * deleted, never the current one
+   */
+  maxUsers?: number;
+  /**
    * Mirror the device id, the current MPID, the logged-in flag and a revision
    * (never identities, attributes or consent) into one first-party cookie, so
    * that sibling subdomains share one device and one current user, and a
@@ -322,6 +344,12 @@ export interface IdentityOptions {
    * over what is stored and over the cookie.
    */
   bootstrap?: IdentityBootstrap;
+}
+
+/** The options of `IdentityClient.reset`. */
+export interface ResetOptions {
+  /** also forget the device id: a new one is made */
+  deviceId?: boolean;
 }
 
 /** The `bootstrap` option: every field optional; identities and `isLoggedIn: true` need `mpid`. */
@@ -380,6 +408,23 @@ export interface IdentityClient {
    * listeners. Safe to pass unbound.
    */
   getSnapshot(): User | null;
+  /**
+   * Forgets the current and every past user (and with `deviceId: true` the
+   * device id: a new one is made) in one store transaction, with the alias
+   * requests naming them; every tab then tells a `'reset'` event. Identity
+   * calls made before it run first; calls after it start from no user. One
+   * that cannot be written rejects with `storage` and changes nothing.
+   */
+  reset(options?: ResetOptions): Promise<void>;
+  /**
+   * A client made with `storage: 'memory'` (before consent, say) writes what
+   * it holds (device id, users, context, queued alias requests) to IndexedDB
+   * in one transaction and persists from then on. Where another tab already
+   * persists, the newer state by revision wins. A no-op when already persistent.
+   */
+  persist(): Promise<void>;
+  /** where state is kept right now ('memory' after a fallback too) */
+  readonly storage: 'indexeddb' | 'memory';
   /**
    * Closes the client: stores, tab channel and timers. Calls made after it reject with `closed`.
    */

@@ -1,4 +1,4 @@
-import type { ClientStore, StoreChange, StoredState } from '../store/client-store';
+import type { ClientStore, Committed, StoreChange, StoredState } from '../store/client-store';
 import type { Logger, UserChangeEvent } from '../types';
 import { createSerialQueue } from './serial-queue';
 import { connectTabs, type SyncedChange, type TabSync } from './tab-sync';
@@ -15,10 +15,24 @@ export interface Committer {
   readonly deviceId: string;
   /** the service's latest context, sent with every call */
   readonly context: string | null;
+  /** where state is kept right now: 'memory' too after a fallback */
+  readonly storage: 'indexeddb' | 'memory';
   /** Runs `task` under the commit mutex: one read-modify-write of the state at a time. */
   exclusive<T>(task: () => Promise<T>): Promise<T>;
-  /** Within `exclusive`: commits, then swaps the cache, then tells the other tabs. */
-  commit(change: StoreChange): Promise<void>;
+  /**
+   * Within `exclusive`: commits, then swaps the cache, then tells the other
+   * tabs. A change with `reset: true` is a reset (no user is current after
+   * it; `deviceId`, when given, is the new device id).
+   */
+  commit(change: StoreChange): Promise<Committed>;
+  /**
+   * Within `exclusive` (`persist()`): `move` takes what the store holds and
+   * writes it to a persistent store; this tab then runs on that store, takes
+   * what it holds now, joins the other tabs and tells them.
+   */
+  switchStore(
+    move: (held: StoredState) => Promise<{ store: ClientStore; committed: Committed }>,
+  ): Promise<void>;
   /**
    * Makes sure this tab holds what the store holds, under the commit mutex,
    * with one small read of the revision when another tab may have written
@@ -83,7 +97,8 @@ export interface CommitterOptions {
  * connection and the mutex are state its small functions share.)
  */
 export function createCommitter(options: CommitterOptions): Committer {
-  const { store, cache, stored, dbName, logger } = options;
+  const { cache, stored, dbName, logger } = options;
+  let store = options.store;
   const mutex = createSerialQueue();
   let deviceId = stored.deviceId as string;
   let context = stored.context;
@@ -108,6 +123,17 @@ export function createCommitter(options: CommitterOptions): Committer {
       persistent,
       revision: identityRevision,
     };
+  };
+
+  /** Tells the commit observers; one that throws is logged, the commit stands. */
+  const observeCommit = (after: CommittedIdentity, before: CommittedIdentity): void => {
+    for (const observer of observers) {
+      try {
+        observer(after, before);
+      } catch (error) {
+        logger.error('[idsync] a commit observer threw', error);
+      }
+    }
   };
 
   const refreshSoon = (): void => {
@@ -137,8 +163,17 @@ export function createCommitter(options: CommitterOptions): Committer {
     if (change.context !== undefined) context = change.context;
     if (change.deviceId !== undefined) deviceId = change.deviceId;
     if (change.identityRevision !== undefined) identityRevision = change.identityRevision;
-    adopt(change);
+    if (change.reset) takeReset();
+    else adopt(change);
     reached(change.revision);
+  };
+
+  /** A reset, here or in another tab: no user is left, and listeners hear 'reset'. */
+  const takeReset = (): void => {
+    const before = cache.currentUser();
+    context = null;
+    cache.replace([], null);
+    options.notify({ type: 'reset', user: null, previousUser: before });
   };
 
   /** Re-reads the store, which another tab may have written, and takes what it holds. */
@@ -159,19 +194,22 @@ export function createCommitter(options: CommitterOptions): Committer {
     held = seen = latest.revision;
   };
 
-  const tabs: TabSync | null = shared
-    ? connectTabs(dbName, {
-        onChange: onMessage,
-        onMaybeStale: () => {
-          held = -1;
-          refreshSoon();
-        },
-      })
-    : null;
-  store.onFallback(() => {
-    // In memory from now on: nothing of other tabs to read or adopt.
-    shared = false;
-  });
+  const connect = (): TabSync | null => {
+    store.onFallback(() => {
+      // In memory from now on: nothing of other tabs to read or adopt.
+      shared = false;
+    });
+    return shared
+      ? connectTabs(dbName, {
+          onChange: onMessage,
+          onMaybeStale: () => {
+            held = -1;
+            refreshSoon();
+          },
+        })
+      : null;
+  };
+  let tabs = connect();
 
   return {
     get deviceId() {
@@ -180,27 +218,62 @@ export function createCommitter(options: CommitterOptions): Committer {
     get context() {
       return context;
     },
+    get storage() {
+      return shared ? 'indexeddb' : 'memory';
+    },
     exclusive: (task) => mutex(task),
     async commit(proposed) {
       const before = identity();
       const change = revisionRule(proposed, before);
-      const revision = await store.commit(change);
-      cache.apply(change);
+      const done = await store.commit(change);
+      const { revision, edited } = done;
+      // What the store did of its own (an edit's record, evictions) is part of the change.
+      const put = edited ? [...(change.put ?? []), edited] : (change.put ?? []);
+      const deleted = [...(change.delete ?? []), ...done.deleted];
+      const message: SyncedChange = { revision, put, delete: deleted };
+      if (change.reset) {
+        if (change.deviceId !== undefined) deviceId = message.deviceId = change.deviceId;
+        message.reset = true;
+        takeReset();
+      } else cache.apply({ ...change, put, delete: deleted });
       if (change.context !== undefined) context = change.context;
-      if (change.newDeviceId !== undefined) deviceId = change.newDeviceId;
-      if (change.identityRevision !== undefined) identityRevision = change.identityRevision;
+      if (change.newDeviceId !== undefined) deviceId = message.deviceId = change.newDeviceId;
+      if (change.identityRevision !== undefined) {
+        identityRevision = message.identityRevision = change.identityRevision;
+      }
       if (shared) {
         reached(revision);
-        tabs?.post(messageOf(revision, change));
+        if (change.currentMpid !== undefined) message.currentMpid = change.currentMpid;
+        if (change.context !== undefined) message.context = change.context;
+        tabs?.post(message);
       }
-      const after = identity();
-      for (const observer of observers) {
-        try {
-          observer(after, before);
-        } catch (error) {
-          logger.error('[idsync] a commit observer threw', error);
-        }
-      }
+      // A reset reaches the observers too: the cookie mirror clears the cookie.
+      observeCommit(identity(), before);
+      return done;
+    },
+    async switchStore(move) {
+      const before = identity();
+      const { store: next, committed } = await move(await store.load());
+      const previous = store;
+      store = next;
+      shared = next.capabilities.sharedAcrossTabs;
+      tabs = connect();
+      await refresh();
+      // The tabs already on that store learn the state that won, as one change.
+      const { revision, deleted } = committed;
+      const [currentMpid, put] = [cache.currentMpid, cache.records()];
+      tabs?.post({
+        revision,
+        deviceId,
+        currentMpid,
+        context,
+        put,
+        delete: deleted,
+        identityRevision,
+      });
+      await previous.close();
+      // Now persistent: the cookie mirror starts writing the cookie.
+      observeCommit(identity(), before);
     },
     catchUp(always = false) {
       if (!shared || (!always && held >= 0 && !options.readBeforeCalls() && tabs?.live)) {
@@ -224,14 +297,4 @@ export function createCommitter(options: CommitterOptions): Committer {
       revisionRule = rule;
     },
   };
-}
-
-/** The message other tabs apply for one commit. */
-function messageOf(revision: number, change: StoreChange): SyncedChange {
-  const message: SyncedChange = { revision, put: change.put ?? [], delete: change.delete ?? [] };
-  if (change.currentMpid !== undefined) message.currentMpid = change.currentMpid;
-  if (change.context !== undefined) message.context = change.context;
-  if (change.newDeviceId !== undefined) message.deviceId = change.newDeviceId;
-  if (change.identityRevision !== undefined) message.identityRevision = change.identityRevision;
-  return message;
 }

@@ -248,13 +248,18 @@ export function createCookieMirror(
 function revisionRule(cache: UserCache, floor: () => number): RevisionRule {
   return (change, before) => {
     if (change.identityRevision !== undefined) return change;
-    const next = change.currentMpid !== undefined ? change.currentMpid : cache.currentMpid;
+    // A reset leaves no current user, and maybe a new device id (its `deviceId`).
+    const next = change.reset
+      ? null
+      : change.currentMpid !== undefined
+        ? change.currentMpid
+        : cache.currentMpid;
     const gone = next === null || change.delete?.includes(next) === true;
     const record = gone
       ? undefined
       : (change.put?.find((r) => r.mpid === next) ?? cache.record(next));
     const after = whoOf(
-      change.newDeviceId ?? before.deviceId,
+      change.newDeviceId ?? (change.reset ? change.deviceId : undefined) ?? before.deviceId,
       record === undefined ? null : next,
       record?.isLoggedIn === true,
     );

@@ -21,6 +21,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
     storage: normalized.storage,
     dbName: normalized.dbName,
     logger: normalized.logger,
+    maxUsers: normalized.maxUsers,
   });
   try {
     const code = await cookieCode;

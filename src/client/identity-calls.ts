@@ -1,28 +1,16 @@
-import { IdentityError } from '../errors';
-import type { StoreChange, UserRecord } from '../store/client-store';
-import type {
-  CallContext,
-  Identities,
-  IdentityChange,
-  IdentityRequest,
-  IdentityResult,
-  IdentityType,
-  User,
-} from '../types';
+import type { CallContext, IdentityRequest, IdentityResult } from '../types';
 import { failWith, type Fail } from '../validation/plain';
-import { callBackend } from './backend-call';
-import { checkResponse, type CheckedResponse } from './check-response';
 import type { Committer } from './committer';
+import type { IdentityExchange } from './identity-exchange';
 import type { Listeners } from './listeners';
 import type { ClientOptions } from './options';
 import { namesOtherLoginIds, validateIdentityRequest } from './requests';
 import { createSerialQueue } from './serial-queue';
 import type { UserCache } from './user-cache';
-import { applyIdentityChanges, sameRecord } from './user-change';
 import type { WebLock } from './web-lock';
 
-type CallKind = 'identify' | 'login' | 'logout' | 'modify';
-type SendKind = Exclude<CallKind, 'modify'>;
+export type CallKind = 'identify' | 'login' | 'logout' | 'modify';
+export type SendKind = Exclude<CallKind, 'modify'>;
 
 const invalid: Fail = failWith('validation');
 
@@ -50,6 +38,8 @@ export interface IdentityCalls {
    * is current or the request names login identities the current user lacks.
    */
   identifyOnStart(request: IdentityRequest): Promise<void>;
+  /** Runs `task` in the calls' order, under the lock, on current state (reset, persist). */
+  inTurn<T>(task: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -63,15 +53,34 @@ export interface IdentityCalls {
  */
 export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
   const { options, cache, committer, lock, ensureOpen } = parts;
-  const { backend, environment, now } = options;
   const queue = createSerialQueue();
-  const settle = createSettle(parts);
 
   const callContext = (): CallContext => ({
-    environment,
+    environment: options.environment,
     deviceId: committer.deviceId,
     context: committer.context,
   });
+
+  // The exchange with the backend (identity-exchange.ts) loads on the first
+  // call, while the call waits for its turn: start-up with a stored user
+  // loads none of it. Once loaded it runs with no extra await, as if it were
+  // here; a failed load is tried again by the next call.
+  let exchange: IdentityExchange | null = null;
+  let loading: Promise<IdentityExchange> | null = null;
+  const loadExchange = (): Promise<IdentityExchange> => {
+    if (loading !== null) return loading;
+    const attempt = import('./identity-exchange').then(
+      (code) => (exchange = code.createIdentityExchange(parts, callContext)),
+    );
+    loading = attempt;
+    attempt.catch(() => {
+      if (loading === attempt) loading = null;
+    });
+    return attempt;
+  };
+  /** The exchange inside a call's turn: at once when loaded. */
+  const withExchange = async <T>(run: (loaded: IdentityExchange) => Promise<T>): Promise<T> =>
+    run(exchange ?? (await loadExchange()));
 
   /** Its turn in this tab, then the device lock, then a catch-up with other tabs' writes. */
   const exclusive = <T>(task: () => Promise<T>, alwaysCatchUp = false): Promise<T> =>
@@ -86,41 +95,6 @@ export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
       }),
     );
 
-  /** Sends a valid request from the current user; runs inside `exclusive`. */
-  const sendNow = async (kind: SendKind, valid: IdentityRequest): Promise<IdentityResult> => {
-    const sent = { ...valid.userIdentities } as Identities;
-    if (sent.device_application_stamp === undefined)
-      sent.device_application_stamp = committer.deviceId;
-    const request = {
-      knownIdentities: { ...sent },
-      previousMpid: cache.currentMpid,
-      environment,
-      requestTimestampMs: now(),
-    };
-    const response = await callBackend(() => backend[kind](request, callContext()));
-    return settle(kind, checkResponse(response, false), (merged) => ({ ...merged, ...sent }));
-  };
-
-  const modifyNow = async (changes: IdentityRequest['userIdentities']) => {
-    // Checked when the call runs, not when it is made: an identify queued
-    // before it may be what gives the client its current user.
-    const mpid = cache.currentMpid;
-    const current = mpid === null ? undefined : cache.record(mpid);
-    if (current === undefined) invalid('modify needs a current user');
-    const identityChanges: IdentityChange[] = (Object.keys(changes) as IdentityType[]).map(
-      (identityType) => ({
-        identityType,
-        oldValue: current.identities[identityType] ?? null,
-        newValue: changes[identityType] ?? null,
-      }),
-    );
-    const request = { identityChanges, environment, requestTimestampMs: now() };
-    const response = await callBackend(() => backend.modify(current.mpid, request, callContext()));
-    // modify never changes the MPID, whatever the backend says.
-    const checked = { ...checkResponse(response, true), mpid: current.mpid };
-    return settle('modify', checked, (merged) => applyIdentityChanges(merged, changes));
-  };
-
   // async: bad input rejects, never throws synchronously.
   return {
     callContext,
@@ -128,7 +102,8 @@ export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
       ensureOpen();
       // Validated now, at call time: bad input never waits in the queue.
       const valid = validateIdentityRequest(request, 'request', false);
-      return exclusive(() => sendNow(kind, valid));
+      if (exchange === null) void loadExchange();
+      return exclusive(() => withExchange((loaded) => loaded.send(kind, valid)));
     },
     async modify(request) {
       ensureOpen();
@@ -136,7 +111,8 @@ export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
       if (Object.keys(valid.userIdentities).length === 0) {
         invalid('request.userIdentities must name at least one identity to change');
       }
-      return exclusive(() => modifyNow(valid.userIdentities));
+      if (exchange === null) void loadExchange();
+      return exclusive(() => withExchange((loaded) => loaded.modify(valid.userIdentities)));
     },
     identifyOnStart: (request) =>
       // When tabs open together on a fresh browser, the first one identifies
@@ -145,117 +121,9 @@ export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
         const mpid = cache.currentMpid;
         const user = mpid === null ? undefined : cache.record(mpid);
         if (user === undefined || namesOtherLoginIds(request, user.identities)) {
-          await sendNow('identify', request);
+          await withExchange((loaded) => loaded.send('identify', request));
         }
       }, true),
-  };
-}
-
-type Settle = (
-  kind: CallKind,
-  response: CheckedResponse,
-  identitiesOf: (merged: Identities) => Identities,
-) => Promise<IdentityResult>;
-
-/**
- * Applies a successful backend answer: one store commit holding the current
- * MPID, every record it touches and the service's new context; then the
- * `onUserAlias` hook; then the listeners.
- */
-function createSettle(parts: IdentityCallParts): Settle {
-  const { options, cache, committer, events, ensureOpen, hook } = parts;
-  const { attributes, consent } = options.copyOnUserChange;
-  // Loaded before the first commit that may need them, outside the commit mutex.
-  let copyRules: CopyRules | null = null;
-  const copying = attributes || consent;
-  const changeOf = nextState(options, cache, () => copyRules);
-
-  return async (kind, response, identitiesOf) => {
-    if (copying && copyRules === null) copyRules = await import('./copy-on-change');
-    const outcome = await committer.exclusive(async () => {
-      ensureOpen();
-      const previousMpid = cache.currentMpid;
-      const before = previousMpid === null ? null : cache.user(previousMpid);
-      const { mpid, change, recordChanged } = changeOf(response, identitiesOf);
-      const newContext = response.context !== undefined && response.context !== committer.context;
-      if (newContext) change.context = response.context;
-      if (change.put !== undefined || newContext) await committer.commit(change);
-      return { mpid, previousMpid, before, userChanged: mpid !== previousMpid, recordChanged };
-    });
-
-    const { mpid, previousMpid, before, userChanged, recordChanged } = outcome;
-    // After the commit the previous user's snapshot carries its new lastSeen.
-    const previousUser = userChanged && previousMpid !== null ? cache.user(previousMpid) : before;
-    if (userChanged && previousUser !== null && options.onUserAlias !== undefined) {
-      hook.running = true;
-      try {
-        await options.onUserAlias(previousUser, cache.user(mpid) as User);
-      } catch (error) {
-        options.logger.error('[idsync] onUserAlias threw', error);
-      } finally {
-        hook.running = false;
-      }
-    }
-    // Read again: the hook may have written to the new user.
-    const user = cache.user(mpid) as User;
-    if (userChanged || recordChanged) events.notify({ type: kind, user, previousUser });
-    const { httpCode } = response;
-    return {
-      httpCode,
-      mpid,
-      previousMpid,
-      user,
-      previousUser,
-      userChanged,
-      isLoggedIn: user.isLoggedIn,
-    };
-  };
-}
-
-type CopyRules = typeof import('./copy-on-change');
-
-/** The store change an answer makes (no `put` when no user changes), from the latest records. */
-function nextState(options: ClientOptions, cache: UserCache, copyRules: () => CopyRules | null) {
-  const { copyOnUserChange, logger, now } = options;
-  const copyFrom = (previous: UserRecord, next: UserRecord): UserRecord =>
-    copyRules()?.copyFrom(previous, next, copyOnUserChange, logger) ?? next;
-
-  return (response: CheckedResponse, identitiesOf: (merged: Identities) => Identities) => {
-    const previousMpid = cache.currentMpid;
-    const mpid = response.mpid ?? previousMpid;
-    if (mpid === null) throw new IdentityError('server', 'backend answered without an mpid');
-    const userChanged = mpid !== previousMpid;
-    const t = now();
-    const base: UserRecord = cache.record(mpid) ?? {
-      mpid,
-      identities: {},
-      attributes: {},
-      consent: {},
-      isLoggedIn: false,
-      firstSeen: t,
-      lastSeen: t,
-    };
-    let next: UserRecord = {
-      ...base,
-      identities: identitiesOf({ ...base.identities, ...response.matchedIdentities }),
-      isLoggedIn: response.isLoggedIn ?? base.isLoggedIn,
-    };
-    const put: UserRecord[] = [];
-    if (userChanged) {
-      next.lastSeen = t;
-      const previous = previousMpid === null ? undefined : cache.record(previousMpid);
-      if (previous !== undefined) {
-        put.push({ ...previous, lastSeen: t });
-        next = copyFrom(previous, next);
-      }
-    }
-    const recordChanged = !sameRecord(base, next);
-    const change: StoreChange = {};
-    if (userChanged || recordChanged) {
-      put.push(next);
-      change.currentMpid = mpid;
-      change.put = put;
-    }
-    return { mpid, change, recordChanged };
+    inTurn: (task) => exclusive(task),
   };
 }

@@ -1,7 +1,7 @@
 import { IdentityError } from '../errors';
 import type { ClientStores } from '../store/stores';
-import type { AliasRequest, IdentityClient, IdentityRequest, User } from '../types';
-import { failWith, type Fail } from '../validation/plain';
+import type { AliasRequest, IdentityClient, IdentityRequest, ResetOptions, User } from '../types';
+import { failWith, isPlainObject, type Fail } from '../validation/plain';
 import { createAliasRequest, isUserLike } from './alias';
 import { createCommitter, type Committer } from './committer';
 import { createIdentityCalls, type IdentityCalls } from './identity-calls';
@@ -12,6 +12,7 @@ import type { UpdateUser } from './user';
 import { createUserCache, type UserCache } from './user-cache';
 import { sameRecord } from './user-change';
 import { createWebLock } from './web-lock';
+import type { UserRecord } from '../store/client-store';
 import type { AliasOutbox } from './alias-outbox';
 import type { CookieMirror } from './cookie-mirror';
 import { namesOtherLoginIds } from './requests';
@@ -48,8 +49,9 @@ export async function startIdentityClient(
   };
   const hook = { running: false };
   const events = createListeners(logger);
-  // The device-wide lock of identity calls: only a store other tabs share needs one.
-  const lock = createWebLock(store.capabilities.sharedAcrossTabs ? `idsync:${dbName}` : null);
+  // The device-wide lock of identity calls: only a store other tabs share
+  // needs one, and a client may start sharing (persist) or stop (fallback).
+  const lock = createWebLock(`idsync:${dbName}`, () => committer.storage === 'indexeddb');
   // Snapshots write through the committer, which holds the cache: bound when first called.
   const updateUser: UpdateUser = (mpid, change) =>
     writeUser({ cache, committer, events, hook, ensureOpen }, mpid, change);
@@ -103,6 +105,26 @@ export async function startIdentityClient(
     ensureOpen,
     close,
   });
+  // Rarely used: their code loads on first call (lifecycle.ts), while the
+  // call already holds its place in the identity calls' order.
+  const lifecycle = { options, stores, committer, ensureOpen };
+  const inTurn = (run: (code: typeof import('./lifecycle')) => Promise<void>) => {
+    const code = import('./lifecycle');
+    return calls.inTurn(async () => run(await code));
+  };
+  client.reset = async (input?: unknown) => {
+    ensureOpen();
+    // Checked now: bad input never waits in the queue.
+    if (input !== undefined && !isResetOptions(input)) {
+      invalid('reset options must be { deviceId?: boolean }');
+    }
+    const renew = (input as ResetOptions | undefined)?.deviceId === true;
+    return inTurn((code) => code.reset(lifecycle, renew));
+  };
+  client.persist = async () => {
+    ensureOpen();
+    if (committer.storage === 'memory') return inTurn((code) => code.persist(lifecycle));
+  };
 
   const { identifyOnInit } = options;
   const current = cache.currentUser();
@@ -119,6 +141,14 @@ export async function startIdentityClient(
   // In the background: start-up waits for no alias send.
   outbox.start();
   return client;
+}
+
+function isResetOptions(input: unknown): input is ResetOptions {
+  return (
+    isPlainObject(input) &&
+    Object.keys(input).every((key) => key === 'deviceId') &&
+    [undefined, true, false].includes(input.deviceId as boolean)
+  );
 }
 
 interface WriteParts {
@@ -138,17 +168,18 @@ async function writeUser(
   parts: WriteParts,
   mpid: string,
   change: Parameters<UpdateUser>[1],
-): Promise<void> {
+): Promise<UserRecord> {
   const { cache, committer, events, hook, ensureOpen } = parts;
-  const before = await committer.exclusive(async () => {
+  const [before, record] = await committer.exclusive(async () => {
     ensureOpen();
     const latest = cache.record(mpid);
     if (latest === undefined) invalid(`user ${mpid} is not known to this client`);
-    const next = change(latest);
-    if (sameRecord(latest, next)) return null;
+    // Checked on the record held here first: bad input and no-ops never reach the store.
+    if (sameRecord(latest, change(latest))) return [null, latest] as const;
     const snapshot = cache.user(mpid);
-    await committer.commit({ put: [next] });
-    return snapshot;
+    // The store applies it to the record as stored: another tab's write is not undone.
+    const { edited } = await committer.commit({ edit: { mpid, apply: change, held: latest } });
+    return [snapshot, edited!] as const;
   });
   // A write to the current user changes getSnapshot(): announce it as a
   // same-MPID 'modify' so that bound UIs re-render. Writes made by the
@@ -156,6 +187,7 @@ async function writeUser(
   if (before !== null && mpid === cache.currentMpid && !hook.running) {
     events.notify({ type: 'modify', user: cache.user(mpid), previousUser: before });
   }
+  return record;
 }
 
 interface PublicParts {
@@ -178,6 +210,9 @@ function publicClient(parts: PublicParts): IdentityClient {
     },
     get deviceId() {
       return committer.deviceId;
+    },
+    get storage() {
+      return committer.storage;
     },
     identify: (request?: IdentityRequest) =>
       calls.send('identify', request === undefined ? EMPTY_REQUEST : request),
@@ -214,5 +249,8 @@ function publicClient(parts: PublicParts): IdentityClient {
       return events.subscribe(listener);
     },
     close,
+    // Replaced by start-up, which owns what they reach.
+    reset: async () => undefined,
+    persist: async () => undefined,
   };
 }

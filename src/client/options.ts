@@ -24,6 +24,7 @@ export interface ClientOptions {
   onUserAlias: ((previous: User, next: User) => void | Promise<void>) | undefined;
   logger: Logger;
   now: () => number;
+  maxUsers: number;
   /** checked field by field by the cookie code, once loaded (it is loaded only when set) */
   cookie: CookieOptions | false;
   /** validated by createIdentity, with rules loaded only when it is given */
@@ -97,6 +98,11 @@ export function normalizeOptions(input: unknown): ClientOptions {
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') fail('options.now must be a function');
 
+  const maxUsers = options.maxUsers ?? 20;
+  if (!Number.isSafeInteger(maxUsers) || (maxUsers as number) < 1) {
+    fail('options.maxUsers must be an integer of at least 1');
+  }
+
   const cookie = options.cookie ?? false;
   if (cookie !== false && !isPlainObject(cookie)) fail('options.cookie must be false or an object');
   const bootstrap = (options.bootstrap ?? null) as IdentityBootstrap | null;
@@ -111,6 +117,7 @@ export function normalizeOptions(input: unknown): ClientOptions {
     onUserAlias: onUserAlias as ClientOptions['onUserAlias'],
     logger: logger as Logger,
     now: now as () => number,
+    maxUsers: maxUsers as number,
     cookie: cookie as CookieOptions | false,
     bootstrap,
   };

@@ -12,8 +12,10 @@ export interface SyncedChange {
   currentMpid?: string | null;
   /** present when the commit stored a new service context */
   context?: string | null;
-  /** present when the commit replaced the device id (adopted from the identity cookie or bootstrap) */
+  /** present when the device id changed (a reset that renewed it, a persist whose state won) */
   deviceId?: string;
+  /** a reset: every user forgotten, no current user */
+  reset?: true;
   /** present when the commit moved the identity revision (see StoredState.identityRevision) */
   identityRevision?: number;
   /** records written */
@@ -101,13 +103,23 @@ function openChannel(name: string): BroadcastChannel | null {
  */
 function readMessage(data: unknown, self: string): SyncedChange | null {
   if (!isPlainObject(data) || typeof data.from !== 'string' || data.from === self) return null;
-  const { revision, currentMpid, context, put, delete: deleted, deviceId, identityRevision } = data;
+  const {
+    revision,
+    currentMpid,
+    context,
+    put,
+    delete: deleted,
+    deviceId,
+    reset,
+    identityRevision,
+  } = data;
   if (!Number.isSafeInteger(revision) || (revision as number) < 1) return null;
   if (!Array.isArray(put) || !put.every(isRecordLike)) return null;
   if (!Array.isArray(deleted) || !deleted.every(isMpid)) return null;
   if (currentMpid !== undefined && currentMpid !== null && !isMpid(currentMpid)) return null;
   if (context !== undefined && context !== null && typeof context !== 'string') return null;
   if (deviceId !== undefined && !isDeviceId(deviceId)) return null;
+  if (reset !== undefined && reset !== true) return null;
   if (identityRevision !== undefined && !Number.isSafeInteger(identityRevision)) return null;
   const change: SyncedChange = {
     revision: revision as number,
@@ -117,6 +129,7 @@ function readMessage(data: unknown, self: string): SyncedChange | null {
   if (currentMpid !== undefined) change.currentMpid = currentMpid as string | null;
   if (context !== undefined) change.context = context as string | null;
   if (deviceId !== undefined) change.deviceId = deviceId;
+  if (reset) change.reset = true;
   if (identityRevision !== undefined) change.identityRevision = identityRevision as number;
   return change;
 }

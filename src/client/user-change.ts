@@ -1,24 +1,10 @@
-import type { Identities, IdentityType } from '../types';
 import type { UserRecord } from '../store/client-store';
 
 /**
- * The pure rules applied when a call succeeds: how identities change and what
- * is carried from the previous user to the next. No I/O here.
+ * Whether a change leaves a user's record as it was: no-ops never reach the
+ * store nor the listeners. (How identities change on modify is in
+ * identity-exchange.ts.) Records hold plain JSON data; with keys sorted, equal records give equal strings.
  */
-
-export function applyIdentityChanges(
-  identities: Identities,
-  changes: Partial<Record<IdentityType, string | null>>,
-): Identities {
-  const out: Identities = { ...identities };
-  for (const [type, value] of Object.entries(changes) as [IdentityType, string | null][]) {
-    if (value === null) delete out[type];
-    else out[type] = value;
-  }
-  return out;
-}
-
-/** Records hold plain JSON data; with keys sorted, equal records give equal strings. */
 export function sameRecord(a: UserRecord, b: UserRecord): boolean {
   return canonical(a) === canonical(b);
 }

@@ -1,32 +1,36 @@
-import type { AttributeValue, ConsentState, User } from '../types';
+import type { User } from '../types';
 import { cloneRecord, type UserRecord } from '../store/client-store';
-import { MAX_ATTRIBUTES } from '../validation/limits';
-import { failWith, type Fail } from '../validation/plain';
-
-const fail: Fail = failWith('validation');
-
-// Attribute and consent validation arrive with the first write: most page
-// loads read the current user and never write, so the start-up bundle
-// leaves them out (their own chunk in ESM/CJS, inlined in the IIFE).
-const attributeRules = () => import('../validation/attributes');
-const consentRules = () => import('../validation/consent');
+import type { UserWrites } from './user-writes';
 
 /**
  * Read-modify-write of one user's record, done by the client under its commit
- * mutex on the LATEST record, so that concurrent writes are never lost.
+ * mutex and applied by the store to the record as stored, so that concurrent
+ * writes (of this tab or others) are never lost. Resolves with the record after it.
  */
 export type UpdateUser = (
   mpid: string,
   change: (latest: UserRecord) => UserRecord,
-) => Promise<void>;
+) => Promise<UserRecord>;
 
 /**
  * A frozen snapshot of a record. Its write methods validate at call time,
  * then hand a change to the client; the snapshot itself never changes.
+ * The writes and their validation arrive with the first write (user-writes.ts):
+ * most page loads read the current user and never write, so the start-up
+ * bundle leaves them out (their own chunk in ESM/CJS, inlined in the IIFE).
  */
 export function createUser(record: UserRecord, update: UpdateUser): User {
   const own = cloneRecord(record);
   const { mpid } = own;
+  const write =
+    (name: keyof UserWrites) =>
+    async (...args: unknown[]): Promise<unknown> =>
+      ((await import('./user-writes')).userWrites[name] as (...all: unknown[]) => unknown)(
+        update,
+        mpid,
+        ...args,
+      );
+  // Each method's signature is checked where it is written: UserWrites in user-writes.ts.
   return Object.freeze({
     mpid,
     identities: Object.freeze(own.identities),
@@ -35,42 +39,15 @@ export function createUser(record: UserRecord, update: UpdateUser): User {
     isLoggedIn: own.isLoggedIn,
     firstSeen: own.firstSeen,
     lastSeen: own.lastSeen,
-    async setAttribute(key: string, value: AttributeValue): Promise<void> {
-      const { validateAttributeKey, validateAttributeValue } = await attributeRules();
-      validateAttributeKey(key, fail);
-      const valid = validateAttributeValue(value, `attributes.${key}`, fail);
-      return update(mpid, (latest) => withAttributes(latest, { [key]: valid }, []));
-    },
-    async setAttributes(values: Record<string, AttributeValue>): Promise<void> {
-      const { validateAttributes } = await attributeRules();
-      const valid = validateAttributes(values, 'attributes', fail);
-      return update(mpid, (latest) => withAttributes(latest, valid, []));
-    },
-    async removeAttribute(key: string): Promise<void> {
-      if (typeof key !== 'string') fail('attribute key must be a string');
-      return update(mpid, (latest) => withAttributes(latest, {}, [key]));
-    },
-    /** Replaces the user's whole consent state with `state` (not a merge). */
-    async setConsent(state: ConsentState): Promise<void> {
-      const { validateConsentState } = await consentRules();
-      const valid = validateConsentState(state, 'consent', fail);
-      return update(mpid, (latest) => ({ ...latest, consent: valid }));
-    },
-  });
-}
-
-function withAttributes(
-  record: UserRecord,
-  set: Record<string, AttributeValue>,
-  remove: string[],
-): UserRecord {
-  const attributes = { ...record.attributes };
-  for (const key of remove) delete attributes[key];
-  Object.assign(attributes, set);
-  if (Object.keys(attributes).length > MAX_ATTRIBUTES) {
-    fail(`a user holds at most ${MAX_ATTRIBUTES} attributes`);
-  }
-  return { ...record, attributes };
+    setAttribute: write('setAttribute'),
+    setAttributes: write('setAttributes'),
+    removeAttribute: write('removeAttribute'),
+    removeAllAttributes: write('removeAllAttributes'),
+    incrementAttribute: write('incrementAttribute'),
+    setConsent: write('setConsent'),
+    setGdprConsent: write('setGdprConsent'),
+    setCcpaConsent: write('setCcpaConsent'),
+  }) as User;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -31,8 +31,12 @@ interface LockManagerLike {
   ): Promise<T>;
 }
 
-/** `name: null` gives the in-tab fallback (a client whose state no other tab shares). */
-export function createWebLock(name: string | null): WebLock {
+/**
+ * `name: null` gives the in-tab fallback (a client whose state no other tab
+ * shares); so does `shared()` answering false at the time of a run (a client
+ * in memory, until it persists).
+ */
+export function createWebLock(name: string | null, shared = () => true): WebLock {
   const locks: LockManagerLike | undefined =
     name === null || typeof navigator === 'undefined'
       ? undefined
@@ -41,6 +45,7 @@ export function createWebLock(name: string | null): WebLock {
     return { run: (task: () => Promise<unknown>) => task(), crossTab: false } as WebLock;
   }
   const run = async <T>(task: () => Promise<T>, ifAvailable = false): Promise<T | undefined> => {
+    if (!shared()) return task();
     let granted = false;
     try {
       return await locks!.request(name as string, { ifAvailable }, async (lock) => {

@@ -83,7 +83,8 @@ export async function openIdbConnection(
       try {
         return await onDb(db);
       } catch (cause) {
-        throw storageError(what, dbName, cause);
+        // Our own errors (an edit's validation) surface as they are.
+        throw cause instanceof IdentityError ? cause : storageError(what, dbName, cause);
       }
     },
     onFallback: (listener) => void fallbackListeners.push(listener),

@@ -9,7 +9,7 @@ import type { OutboxEntry } from './outbox';
  * faults surface (IdentityError 'storage'). Plain IndexedDB with two small
  * promise helpers: the start-up bundle carries no wrapper library.
  */
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 /**
  * Small values of the device, one record each: keys of the `meta` store. New
@@ -28,7 +28,7 @@ export type MetaKey = keyof MetaValues;
 /** The object stores: name → key and value. */
 export interface ClientDB {
   meta: { key: MetaKey; value: MetaValues[MetaKey] };
-  /** keyPath `mpid` */
+  /** keyPath `mpid`; since version 3, index `lastSeen` (start-up reads the most recent few, eviction the oldest) */
   users: { key: string; value: UserRecord };
   /** since version 2, keyPath `id`: alias requests not yet accepted */
   outbox: { key: string; value: OutboxEntry };
@@ -38,14 +38,19 @@ export type StoreName = keyof ClientDB;
 export type Database = IDBDatabase;
 
 /** One step per version, in order: a database of any age walks up to the latest. */
-function upgrade(db: IDBDatabase, oldVersion: number): void {
+function upgrade(db: IDBDatabase, tx: IDBTransaction, oldVersion: number): void {
   // (Steps as `if`s: TS's noFallthroughCasesInSwitch forbids a falling-through switch.)
   if (oldVersion < 1) {
     db.createObjectStore('meta');
     db.createObjectStore('users', { keyPath: 'mpid' });
   }
   if (oldVersion < 2) db.createObjectStore('outbox', { keyPath: 'id' });
+  // Every record has a lastSeen: the index covers the users already stored, none is lost.
+  if (oldVersion < 3) tx.objectStore('users').createIndex(LAST_SEEN, 'lastSeen');
 }
+
+/** the `users` index by lastSeen (version 3) */
+export const LAST_SEEN = 'lastSeen';
 
 /**
  * One connection to the client's database, created or upgraded as needed.
@@ -57,7 +62,7 @@ export function openClientDB(
   onLost: () => void,
 ): Promise<Database> {
   const open = indexedDB.open(dbName, DB_VERSION);
-  open.onupgradeneeded = (event) => upgrade(open.result, event.oldVersion);
+  open.onupgradeneeded = (event) => upgrade(open.result, open.transaction!, event.oldVersion);
   return requested(open).then((db) => {
     db.onversionchange = () => {
       // Another tab wants a newer version or deletes the database: step aside

@@ -1,5 +1,6 @@
 import { IdentityError } from '../errors';
 import type { AliasRequest } from '../types';
+import { namesAny } from './client-store';
 
 /**
  * One alias request waiting for the backend to accept it. Written before the
@@ -39,8 +40,14 @@ export function cloneEntry(entry: OutboxEntry): OutboxEntry {
   return JSON.parse(JSON.stringify(entry)) as OutboxEntry;
 }
 
+/** The memory outbox, with what a reset of the memory store beside it needs. */
+export interface MemoryOutbox extends OutboxStore {
+  /** drops the entries whose request names one of `mpids` */
+  dropNaming(mpids: ReadonlySet<string>): void;
+}
+
 /** The memory store's outbox: copies in and out, refuses writes once the store is closed. */
-export function createMemoryOutbox(isClosed: () => boolean): OutboxStore {
+export function createMemoryOutbox(isClosed: () => boolean): MemoryOutbox {
   const entries = new Map<string, OutboxEntry>();
   const ensureOpen = (): void => {
     if (isClosed()) throw new IdentityError('storage', 'the memory store is closed');
@@ -56,6 +63,9 @@ export function createMemoryOutbox(isClosed: () => boolean): OutboxStore {
     async outboxDelete(id) {
       ensureOpen();
       entries.delete(id);
+    },
+    dropNaming(mpids) {
+      for (const [id, { request }] of entries) if (namesAny(request, mpids)) entries.delete(id);
     },
   };
 }

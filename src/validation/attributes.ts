@@ -79,3 +79,20 @@ export function validateAttributes(
   }
   return out;
 }
+
+/**
+ * `incrementAttribute`'s new value: a missing key counts from 0; a value that
+ * is not a number, or a sum that is not finite, is refused.
+ */
+export function incremented(
+  attributes: Record<string, AttributeValue>,
+  key: string,
+  by: number,
+  fail: Fail,
+): number {
+  const value = Object.prototype.hasOwnProperty.call(attributes, key) ? attributes[key] : 0;
+  if (typeof value !== 'number') fail(`attributes.${key} is not a number`);
+  const sum = value + by;
+  if (!Number.isFinite(sum)) fail(`attributes.${key} + ${by} is not a finite number`);
+  return sum;
+}

@@ -34,6 +34,15 @@ export function validateConsentDecision(
   return out;
 }
 
+/** A GDPR purpose name, trimmed and lower-cased (docs/limits.md). */
+export function validateGdprPurpose(key: unknown, field: string, fail: Fail): string {
+  if (typeof key !== 'string') fail(`${field}: a purpose name must be a string`);
+  const purpose = key.trim().toLowerCase();
+  if (purpose.length === 0) fail(`${field}: purpose names must not be empty`);
+  if (isPoisonedKey(purpose)) fail(`${field}: purpose "${purpose}" is not allowed`);
+  return purpose;
+}
+
 /**
  * Validates a whole consent state and returns a copy built from validated own
  * keys only. GDPR purposes are trimmed and lower-cased (docs/limits.md);
@@ -50,9 +59,7 @@ export function validateConsentState(value: unknown, field: string, fail: Fail):
     if (!isPlainObject(gdpr)) fail(`${field}.gdpr must be an object of purpose → decision`);
     const purposes: Record<string, ConsentDecision> = {};
     for (const key of safeKeys(gdpr, `${field}.gdpr`, fail)) {
-      const purpose = key.trim().toLowerCase();
-      if (purpose.length === 0) fail(`${field}.gdpr: purpose names must not be empty`);
-      if (isPoisonedKey(purpose)) fail(`${field}.gdpr: purpose "${purpose}" is not allowed`);
+      const purpose = validateGdprPurpose(key, `${field}.gdpr`, fail);
       if (Object.prototype.hasOwnProperty.call(purposes, purpose)) {
         fail(`${field}.gdpr: purpose "${purpose}" is given twice`);
       }

@@ -107,7 +107,7 @@ describe('the outbox across a restart (IndexedDB)', () => {
   });
 });
 
-describe('database version 2', () => {
+describe('database version 3 (outbox since 2, lastSeen index since 3)', () => {
   test('a version 1 database with a stored user opens with the user intact and an empty outbox', async () => {
     const dbName = freshDbName();
     const user: UserRecord = {
@@ -146,17 +146,17 @@ describe('database version 2', () => {
     await client.close();
 
     const v2 = await openDB(dbName);
-    expect(v2.version).toBe(2);
+    expect(v2.version).toBe(3);
     expect([...v2.objectStoreNames].sort()).toEqual(['meta', 'outbox', 'users']);
     v2.close();
   });
 
-  test('a new database is created at version 2 directly', async () => {
+  test('a new database is created at version 3 directly', async () => {
     const dbName = freshDbName();
     const { client } = await start({ dbName });
     await client.close();
     const db = await openDB(dbName);
-    expect(db.version).toBe(2);
+    expect(db.version).toBe(3);
     expect([...db.objectStoreNames].sort()).toEqual(['meta', 'outbox', 'users']);
     db.close();
   });

@@ -2,78 +2,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { collectPageErrors, launchBrowser, REPO_ROOT, serveStatic } from './harness.mjs';
+import { after, before } from 'node:test';
+import { browserSuite, test } from './driver/index.mjs';
+import { REPO_ROOT, serveStatic } from './harness.mjs';
 
 // Every response carries a strict policy: scripts from this origin only; no
 // 'unsafe-inline', no 'unsafe-eval'. The inline-snippet page adds the hash of
 // the snippet, the one inline script a site needs.
 const STRICT = "default-src 'self'; script-src 'self'";
-
-let browser;
-let server;
-let snippet;
-
-before(async () => {
-  snippet = (await readFile(join(REPO_ROOT, 'dist/snippet.min.js'), 'utf8')).trim();
-  const inlinePage = (await readFile(join(REPO_ROOT, 'test/browser/pages/csp-inline.html'), 'utf8'))
-    // A function replacement: the snippet's text must not be read as a `$` pattern.
-    .replace(/<script>\s*\/\*SNIPPET\*\/\s*<\/script>/, () => `<script>${snippet}</script>`);
-  assert.ok(inlinePage.includes(snippet), 'the inline page carries the snippet');
-  const snippetHash = createHash('sha256').update(snippet).digest('base64');
-
-  server = await serveStatic({
-    headersFor: () => ({ 'content-security-policy': STRICT }),
-    routes: async (_req, res, url) => {
-      if (url.pathname === '/idsync.iife.js') {
-        res.writeHead(200, {
-          'content-type': 'text/javascript; charset=utf-8',
-          'content-security-policy': STRICT,
-        });
-        res.end(await readFile(join(REPO_ROOT, 'dist/idsync.iife.js')));
-        return true;
-      }
-      if (url.pathname === '/test/browser/pages/csp-inline.html') {
-        res.writeHead(200, {
-          'content-type': 'text/html; charset=utf-8',
-          'content-security-policy': `default-src 'self'; script-src 'self' 'sha256-${snippetHash}'`,
-        });
-        res.end(inlinePage);
-        return true;
-      }
-      return false;
-    },
-  });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-/** Opens a page with a `securitypolicyviolation` recorder installed before any of its scripts. */
-async function openWatched(path) {
-  const page = await browser.newPage();
-  const errors = collectPageErrors(page);
-  await page.addInitScript(() => {
-    window.cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (event) => {
-      window.cspViolations.push(`${event.effectiveDirective} blocked ${event.blockedURI}`);
-    });
-  });
-  const response = await page.goto(`${server.origin}${path}`);
-  assert.match(response.headers()['content-security-policy'], /script-src 'self'/);
-  assert.doesNotMatch(response.headers()['content-security-policy'], /unsafe-(inline|eval)/);
-  return { page, errors };
-}
-
-async function runScenario(page) {
-  await page.waitForFunction(() => window.scenario?.done === true, null, { timeout: 20_000 });
-  return page.evaluate(() => ({
-    scenario: window.scenario,
-    violations: window.cspViolations,
-  }));
-}
 
 /** docs/strategies.md, profile isolation: the results of steps 1-8. */
 function assertIsolation({ steps, profiles }) {
@@ -114,31 +50,102 @@ function assertIsolation({ steps, profiles }) {
   assert.equal(p2.roku_publisher_id, '8765');
 }
 
-test('control: the policy is in force and a violation is seen (inline script blocked)', async () => {
-  const { page } = await openWatched('/test/browser/pages/csp-control.html');
-  await page.waitForFunction(() => window.cspViolations.length > 0);
-  const { violations, inlineRan } = await page.evaluate(() => ({
-    violations: window.cspViolations,
-    inlineRan: window.inlineRan === true,
-  }));
-  assert.equal(inlineRan, false);
-  assert.match(violations[0], /^script-src-elem blocked inline$/);
-  await page.close();
-});
+browserSuite('CSP', (env) => {
+  let browser;
+  let server;
+  let snippet;
 
-const SCENARIO_PAGES = [
-  ['snippet and bundle as files under script-src self', '/test/browser/pages/csp.html'],
-  ['snippet inline, allowed by its sha256 only', '/test/browser/pages/csp-inline.html'],
-];
+  before(async () => {
+    snippet = (await readFile(join(REPO_ROOT, 'dist/snippet.min.js'), 'utf8')).trim();
+    const inlinePage = (
+      await readFile(join(REPO_ROOT, 'test/browser/pages/csp-inline.html'), 'utf8')
+    )
+      // A function replacement: the snippet's text must not be read as a `$` pattern.
+      .replace(/<script>\s*\/\*SNIPPET\*\/\s*<\/script>/, () => `<script>${snippet}</script>`);
+    assert.ok(inlinePage.includes(snippet), 'the inline page carries the snippet');
+    const snippetHash = createHash('sha256').update(snippet).digest('base64');
 
-for (const [name, path] of SCENARIO_PAGES) {
-  test(`${name}: the isolation scenario, no violation`, async () => {
-    const { page, errors } = await openWatched(path);
-    const { scenario, violations } = await runScenario(page);
-    assert.equal(scenario.error, null);
-    assertIsolation(scenario);
-    assert.deepEqual(violations, []);
-    assert.deepEqual(errors, []);
-    await page.close();
+    server = await serveStatic({
+      headersFor: () => ({ 'content-security-policy': STRICT }),
+      routes: async (_req, res, url) => {
+        if (url.pathname === '/idsync.iife.js') {
+          res.writeHead(200, {
+            'content-type': 'text/javascript; charset=utf-8',
+            'content-security-policy': STRICT,
+          });
+          res.end(await readFile(join(REPO_ROOT, 'dist/idsync.iife.js')));
+          return true;
+        }
+        if (url.pathname === '/test/browser/pages/csp-inline.html') {
+          res.writeHead(200, {
+            'content-type': 'text/html; charset=utf-8',
+            'content-security-policy': `default-src 'self'; script-src 'self' 'sha256-${snippetHash}'`,
+          });
+          res.end(inlinePage);
+          return true;
+        }
+        return false;
+      },
+    });
+    browser = await env.browser();
   });
-}
+  after(() => server?.close());
+
+  /**
+   * Opens a page with a `securitypolicyviolation` recorder installed before any
+   * of its scripts. The policy it is served with is checked from here (WebDriver
+   * shows no response headers), on the same URL.
+   */
+  async function openWatched(path) {
+    const policy = (await fetch(`${server.origin}${path}`)).headers.get('content-security-policy');
+    assert.match(policy, /script-src 'self'/);
+    assert.doesNotMatch(policy, /unsafe-(inline|eval)/);
+    const context = await browser.newContext();
+    await context.addInitScript(() => {
+      window.cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (event) => {
+        window.cspViolations.push(`${event.effectiveDirective} blocked ${event.blockedURI}`);
+      });
+    });
+    const page = await context.newTab();
+    await page.goto(`${server.origin}${path}`);
+    return { context, page };
+  }
+
+  async function runScenario(page) {
+    await page.waitFor(() => window.scenario?.done === true, undefined, { timeout: 20_000 });
+    return page.evaluate(() => ({
+      scenario: window.scenario,
+      violations: window.cspViolations,
+    }));
+  }
+
+  test('control: the policy is in force and a violation is seen (inline script blocked)', async () => {
+    const { context, page } = await openWatched('/test/browser/pages/csp-control.html');
+    await page.waitFor(() => window.cspViolations.length > 0);
+    const { violations, inlineRan } = await page.evaluate(() => ({
+      violations: window.cspViolations,
+      inlineRan: window.inlineRan === true,
+    }));
+    assert.equal(inlineRan, false);
+    assert.match(violations[0], /^script-src-elem blocked inline$/);
+    await context.close();
+  });
+
+  const SCENARIO_PAGES = [
+    ['snippet and bundle as files under script-src self', '/test/browser/pages/csp.html'],
+    ['snippet inline, allowed by its sha256 only', '/test/browser/pages/csp-inline.html'],
+  ];
+
+  for (const [name, path] of SCENARIO_PAGES) {
+    test(`${name}: the isolation scenario, no violation`, async () => {
+      const { context, page } = await openWatched(path);
+      const { scenario, violations } = await runScenario(page);
+      assert.equal(scenario.error, null);
+      assertIsolation(scenario);
+      assert.deepEqual(violations, []);
+      assert.deepEqual(await page.errors(), []);
+      await context.close();
+    });
+  }
+});

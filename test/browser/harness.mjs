@@ -10,7 +10,7 @@ export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)
 
 export { CHROMIUM_ARGS, chromiumPath } from './driver/chromium.mjs';
 
-/** Playwright's Chromium, for suites not yet on the driver layer (driver/index.mjs). */
+/** Playwright's Chromium with the tests' flags, for bench/cross-tab.mjs (Chromium only). */
 export async function launchBrowser() {
   return chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
 }
@@ -64,14 +64,4 @@ export async function serveStatic({ root = REPO_ROOT, headersFor = () => ({}), r
     origin: `http://127.0.0.1:${port}`,
     close: () => new Promise((done) => server.close(() => done())),
   };
-}
-
-/** Fails a test with the page's own errors rather than a timeout. */
-export function collectPageErrors(page) {
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(String(error)));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  return errors;
 }

@@ -53,7 +53,10 @@ async function switchableParts() {
   const stored = await store.load();
   const logger = spyLogger();
   const events = createListeners(logger);
-  const cache = createUserCache(stored.users, stored.currentMpid, async () => undefined);
+  // No user writes here: the mirror is driven by commits alone.
+  const cache = createUserCache(stored.users, stored.currentMpid, async () => {
+    throw new Error('no user writes in this test');
+  });
   const committer = createCommitter({
     store,
     cache,

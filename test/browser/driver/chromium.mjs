@@ -2,7 +2,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { callExpression, parseResult, tabHelpers, TEST_DOMAIN } from './common.mjs';
+import {
+  callExpression,
+  parseResult,
+  recordPageEvents,
+  tabHelpers,
+  TEST_DOMAIN,
+} from './common.mjs';
 
 /** The flags this sandbox needs (no sandbox as root, no background traffic); bench/ reuses them. */
 export const CHROMIUM_ARGS = [
@@ -71,14 +77,7 @@ function wrapContext(context) {
 }
 
 function wrapTab(page) {
-  const messages = [];
-  page.on('console', (m) => messages.push({ type: m.type(), text: m.text() }));
-  page.on('pageerror', (error) => messages.push({ type: 'pageerror', text: String(error) }));
-  const dialogs = [];
-  page.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
+  const { messages, dialogs } = recordPageEvents(page);
   return {
     ...tabHelpers,
     async goto(url, { waitUntil = 'load' } = {}) {

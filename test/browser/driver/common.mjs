@@ -37,7 +37,7 @@ export function parseResult(text) {
 /** In the page: true when `selector` matches an element that is visible (and has `hasText`). */
 export function selectorState([selector, hasText, state]) {
   const matches = [...document.querySelectorAll(selector)].filter(
-    (el) => hasText === undefined || (el.innerText ?? el.textContent).includes(hasText),
+    (el) => hasText == null || (el.innerText ?? el.textContent).includes(hasText),
   );
   if (state === 'attached') return matches.length > 0;
   const visible = matches.some((el) => {
@@ -62,6 +62,22 @@ export async function poll(check, { timeout = DEFAULT_WAIT_MS, interval = 25, wh
  * Methods every Tab gets from its engine's `evaluate`: waits and reads that
  * run in the page, so they behave alike on every engine.
  */
+/**
+ * Console messages, page errors and dialogs (dismissed) of a Playwright or
+ * Puppeteer page: their page events have the same shape.
+ */
+export function recordPageEvents(page) {
+  const messages = [];
+  page.on('console', (m) => messages.push({ type: m.type(), text: m.text() }));
+  page.on('pageerror', (error) => messages.push({ type: 'pageerror', text: String(error) }));
+  const dialogs = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  return { messages, dialogs };
+}
+
 export const tabHelpers = {
   /** Resolves once `fn(arg)` returns a truthy value in the page (polled). */
   async waitFor(fn, arg, { timeout } = {}) {

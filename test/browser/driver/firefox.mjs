@@ -1,7 +1,13 @@
 // Firefox through puppeteer-core over WebDriver BiDi, on Debian's firefox-esr.
 import { existsSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
-import { callExpression, parseResult, tabHelpers, TEST_HOSTS } from './common.mjs';
+import {
+  callExpression,
+  parseResult,
+  recordPageEvents,
+  tabHelpers,
+  TEST_HOSTS,
+} from './common.mjs';
 
 export function firefoxPath() {
   const path = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
@@ -81,14 +87,7 @@ function domainMatches(host, domain) {
 }
 
 function wrapTab(page) {
-  const messages = [];
-  page.on('console', (m) => messages.push({ type: m.type(), text: m.text() }));
-  page.on('pageerror', (error) => messages.push({ type: 'pageerror', text: String(error) }));
-  const dialogs = [];
-  page.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
+  const { messages, dialogs } = recordPageEvents(page);
   return {
     ...tabHelpers,
     async goto(url, { waitUntil = 'load' } = {}) {

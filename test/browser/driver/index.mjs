@@ -39,8 +39,8 @@ export function selectedEngines(value = process.env.IDSYNC_ENGINE) {
 
 const launched = new Map();
 /** The engine's browser, launched once per process and reused by every suite. */
-export function launchEngine(name) {
-  if (!launched.has(name)) launched.set(name, LAUNCHERS[name]());
+export function launchEngine(name, options) {
+  if (!launched.has(name)) launched.set(name, LAUNCHERS[name](options));
   return launched.get(name);
 }
 

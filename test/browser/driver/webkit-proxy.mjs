@@ -129,6 +129,13 @@ export async function startWebkitProxy(initScripts) {
       res.end('<!doctype html><title>blank</title>');
       return;
     }
+    if (process.env.WKDEBUG) {
+      const t0 = Date.now();
+      process.stderr.write(`[proxy] ${req.method} ${req.url}\n`);
+      res.on('close', () =>
+        process.stderr.write(`[proxy] done ${req.url} ${res.statusCode} ${Date.now() - t0} ms\n`),
+      );
+    }
     const headers = { ...req.headers };
     delete headers['proxy-connection'];
     const upstream = httpRequest(

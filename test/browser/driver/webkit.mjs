@@ -38,9 +38,17 @@ export function checkWebkit() {
 }
 
 const children = new Set();
-process.once('exit', () => {
+const killChildren = () => {
   for (const child of children) child.kill('SIGKILL');
-});
+};
+// Xvfb, drivers and browsers must not outlive the tests, even when the run is stopped.
+process.once('exit', killChildren);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    killChildren();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+  });
+}
 
 function track(child) {
   children.add(child);
@@ -106,9 +114,11 @@ function client(base) {
 }
 
 /** A WebKitWebDriver with one MiniBrowser session, reached through its own proxy. */
-async function startSession(display) {
+async function startSession(display, { direct }) {
   const initScripts = [];
-  const proxy = await startWebkitProxy(initScripts);
+  const proxy = direct
+    ? { address: null, close: async () => undefined }
+    : await startWebkitProxy(initScripts);
   const port = await freePort();
   const driver = track(
     spawn(WEBDRIVER, [`--port=${port}`], {
@@ -135,10 +145,13 @@ async function startSession(display) {
       capabilities: {
         alwaysMatch: {
           browserName: 'MiniBrowser',
-          // DOMContentLoaded ends a navigation; goto() waits for 'load' itself,
-          // so that a page whose load is held back can still be driven.
-          pageLoadStrategy: 'eager',
-          proxy: { proxyType: 'manual', httpProxy: proxy.address },
+          // Navigations return at once and goto() waits itself: a page whose
+          // load is held back can still be driven, and a script call made
+          // while a page loads never waits on WebKitWebDriver's own
+          // navigation tracking (with 'eager' one such call now and then
+          // never came back).
+          pageLoadStrategy: 'none',
+          ...(direct ? {} : { proxy: { proxyType: 'manual', httpProxy: proxy.address } }),
           'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
         },
       },
@@ -157,12 +170,16 @@ async function startSession(display) {
   }
 }
 
-export async function launchWebkit() {
+/**
+ * `direct: true` (the bench): no proxy, so that no request pays a hop the
+ * other engines do not; no init scripts, console record or test host names then.
+ */
+export async function launchWebkit({ direct = false } = {}) {
   checkWebkit();
   const xvfb = await startXvfb();
   let spare = null;
   const prepare = () => {
-    spare = startSession(xvfb.display);
+    spare = startSession(xvfb.display, { direct });
     spare.catch(() => undefined); // reported when taken
   };
   prepare();
@@ -224,6 +241,9 @@ function sessionLock(wd, initialHandle) {
       open.delete(handle);
       if (current === handle) current = null;
     },
+    get openCount() {
+      return open.size;
+    },
   };
 }
 
@@ -248,13 +268,29 @@ function wrapContext(session, viewport) {
     lock.opened(handle);
     return handle;
   };
+  /**
+   * Closes a tab's window. The last window is kept, blank, for the next tab:
+   * WebDriver ends the session with its last window.
+   */
+  const closeWindow = async (lock, handle) => {
+    if (lock.openCount === 1) {
+      await lock.on(handle, (wd) => wd('POST', '/url', { url: 'about:blank' }));
+      unused = handle;
+      return;
+    }
+    try {
+      await lock.on(handle, (wd) => wd('DELETE', '/window'));
+    } finally {
+      lock.closed(handle);
+    }
+  };
   const context = {
     async addInitScript(fn, arg) {
       initScripts.push([fn, arg]);
     },
     async newTab() {
       const handle = await newWindow();
-      const tab = wrapTab(handle, lock, () => ++nextCall);
+      const tab = wrapTab(handle, lock, () => ++nextCall, closeWindow);
       tabs.add(tab);
       if (viewport) await tab.setViewport(viewport);
       return tab;
@@ -273,6 +309,7 @@ function wrapContext(session, viewport) {
           }
           await lock.on(handle, async () => {
             await wd('POST', '/url', { url: `http://${host}${BLANK_PATH}` });
+            await waitForBlank(wd);
             await wd('POST', '/cookie', { cookie: wdCookie });
           });
         }
@@ -286,6 +323,7 @@ function wrapContext(session, viewport) {
       try {
         return await lock.on(handle, async () => {
           await wd('POST', '/url', { url: `${new URL(url).origin}${BLANK_PATH}` });
+          await waitForBlank(wd);
           const cookies = await wd('GET', '/cookie');
           return cookies.map(({ expiry, ...rest }) =>
             expiry === undefined ? rest : { ...rest, expires: expiry },
@@ -303,33 +341,39 @@ function wrapContext(session, viewport) {
   return context;
 }
 
-async function closeWindow(lock, handle) {
-  try {
-    await lock.on(handle, (wd) => wd('DELETE', '/window'));
-  } finally {
-    lock.closed(handle);
-  }
+/** With page load strategy 'none': the blank page of the proxy is there. */
+function waitForBlank(wd) {
+  const script = `return location.pathname === '${BLANK_PATH}' && document.readyState === 'complete';`;
+  return poll(() => wd('POST', '/execute/sync', { script, args: [] }).catch(() => false), {
+    what: 'the blank page',
+  });
 }
 
-function wrapTab(handle, lock, callId) {
+function wrapTab(handle, lock, callId, closeWindow) {
   const on = (fn) => lock.on(handle, fn);
   const findElement = async (wd, selector) => {
     const found = await wd('POST', '/element', { using: 'css selector', value: selector });
     return Object.values(found)[0];
   };
-  const waitForLoad = (tab) =>
-    poll(() => tab.evaluate(() => document.readyState === 'complete'), { what: 'the load event' });
+  const sync = (script) => on((wd) => wd('POST', '/execute/sync', { script, args: [] }));
+  /** Runs a navigation and waits for the new document to reach `waitUntil`. */
+  const navigate = async (path, body, waitUntil) => {
+    // Marks the document being left, so that the wait below sees the new one.
+    await sync('window.__idsyncDriverLeft = true;').catch(() => undefined);
+    await on((wd) => wd('POST', path, body));
+    const ready =
+      waitUntil === 'load'
+        ? "document.readyState === 'complete'"
+        : "document.readyState !== 'loading'";
+    await poll(() => sync(`return !window.__idsyncDriverLeft && ${ready};`).catch(() => false), {
+      what: `${waitUntil} of ${body.url ?? 'the reload'}`,
+    });
+  };
 
   const tab = {
     ...tabHelpers,
-    async goto(url, { waitUntil = 'load' } = {}) {
-      await on((wd) => wd('POST', '/url', { url }));
-      if (waitUntil === 'load') await waitForLoad(tab);
-    },
-    async reload() {
-      await on((wd) => wd('POST', '/refresh', {}));
-      await waitForLoad(tab);
-    },
+    goto: (url, { waitUntil = 'load' } = {}) => navigate('/url', { url }, waitUntil),
+    reload: () => navigate('/refresh', {}, 'load'),
     /**
      * Starts fn(arg) in the page and waits for it in slices of SLICE_MS, so
      * that the session is free in between for the other tabs.
@@ -371,10 +415,22 @@ function wrapTab(handle, lock, callId) {
         await wd('POST', `/element/${element}/value`, { text });
       });
     },
-    /** Clicks the option, as a user picks it (the change event fires). */
+    /**
+     * Picks the option as Playwright's selectOption and puppeteer's select do:
+     * the value is set and 'input' and 'change' fire.
+     */
     async select(selector, value) {
       await tab.waitForSelector(selector);
-      await tab.click(`${selector} option[value="${value}"]`);
+      await tab.evaluate(
+        ([s, v]) => {
+          const select = document.querySelector(s);
+          if (![...select.options].some((o) => o.value === v)) throw new Error(`no option ${v}`);
+          select.value = v;
+          select.dispatchEvent(new Event('input', { bubbles: true }));
+          select.dispatchEvent(new Event('change', { bubbles: true }));
+        },
+        [selector, value],
+      );
     },
     bringToFront: () => on(() => undefined),
     async setViewport({ width, height }) {
