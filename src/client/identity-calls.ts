@@ -1,3 +1,4 @@
+import { lazy } from '../lazy';
 import type { CallContext, IdentityRequest, IdentityResult } from '../types';
 import { failWith, type Fail } from '../validation/plain';
 import type { Committer } from './committer';
@@ -66,18 +67,11 @@ export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
   // loads none of it. Once loaded it runs with no extra await, as if it were
   // here; a failed load is tried again by the next call.
   let exchange: IdentityExchange | null = null;
-  let loading: Promise<IdentityExchange> | null = null;
-  const loadExchange = (): Promise<IdentityExchange> => {
-    if (loading !== null) return loading;
-    const attempt = import('./identity-exchange').then(
+  const loadExchange = lazy(() =>
+    import('./identity-exchange').then(
       (code) => (exchange = code.createIdentityExchange(parts, callContext)),
-    );
-    loading = attempt;
-    attempt.catch(() => {
-      if (loading === attempt) loading = null;
-    });
-    return attempt;
-  };
+    ),
+  );
   /** The exchange inside a call's turn: at once when loaded. */
   const withExchange = async <T>(run: (loaded: IdentityExchange) => Promise<T>): Promise<T> =>
     run(exchange ?? (await loadExchange()));
@@ -102,7 +96,7 @@ export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
       ensureOpen();
       // Validated now, at call time: bad input never waits in the queue.
       const valid = validateIdentityRequest(request, 'request', false);
-      if (exchange === null) void loadExchange();
+      if (exchange === null) loadExchange().catch(() => undefined); // a failure is the call's, below
       return exclusive(() => withExchange((loaded) => loaded.send(kind, valid)));
     },
     async modify(request) {
@@ -111,7 +105,7 @@ export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
       if (Object.keys(valid.userIdentities).length === 0) {
         invalid('request.userIdentities must name at least one identity to change');
       }
-      if (exchange === null) void loadExchange();
+      if (exchange === null) loadExchange().catch(() => undefined);
       return exclusive(() => withExchange((loaded) => loaded.modify(valid.userIdentities)));
     },
     identifyOnStart: (request) =>

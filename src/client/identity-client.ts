@@ -1,4 +1,5 @@
 import { IdentityError } from '../errors';
+import { lazy } from '../lazy';
 import type { ClientStores } from '../store/stores';
 import type { AliasRequest, IdentityClient, IdentityRequest, ResetOptions, User } from '../types';
 import { failWith, isPlainObject, type Fail } from '../validation/plain';
@@ -109,7 +110,8 @@ export async function startIdentityClient(
   // call already holds its place in the identity calls' order.
   const lifecycle = { options, stores, committer, ensureOpen };
   const inTurn = (run: (code: typeof import('./lifecycle')) => Promise<void>) => {
-    const code = import('./lifecycle');
+    const code = loadLifecycle();
+    code.catch(() => undefined); // the call's failure, in its turn
     return calls.inTurn(async () => run(await code));
   };
   client.reset = async (input?: unknown) => {
@@ -142,6 +144,8 @@ export async function startIdentityClient(
   outbox.start();
   return client;
 }
+
+const loadLifecycle = lazy(() => import('./lifecycle'));
 
 function isResetOptions(input: unknown): input is ResetOptions {
   return (

@@ -1,4 +1,5 @@
 import { IdentityError } from '../errors';
+import { lazy } from '../lazy';
 import type { StoreChange, UserRecord } from '../store/client-store';
 import type {
   CallContext,
@@ -110,7 +111,7 @@ function createSettle(parts: IdentityCallParts): Settle {
   const changeOf = nextState(options, cache, () => copyRules);
 
   return async (kind, response, identitiesOf) => {
-    if (copying && copyRules === null) copyRules = await import('./copy-on-change');
+    if (copying && copyRules === null) copyRules = await loadCopyRules();
     const outcome = await committer.exclusive(async () => {
       ensureOpen();
       const previousMpid = cache.currentMpid;
@@ -152,6 +153,7 @@ function createSettle(parts: IdentityCallParts): Settle {
 }
 
 type CopyRules = typeof import('./copy-on-change');
+const loadCopyRules = lazy(() => import('./copy-on-change'));
 
 /** The store change an answer makes (no `put` when no user changes), from the latest records. */
 function nextState(options: ClientOptions, cache: UserCache, copyRules: () => CopyRules | null) {

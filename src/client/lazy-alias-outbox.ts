@@ -1,3 +1,4 @@
+import { lazy } from '../lazy';
 import type { AliasOutbox, AliasOutboxOptions } from './alias-outbox';
 
 /**
@@ -8,40 +9,38 @@ import type { AliasOutbox, AliasOutboxOptions } from './alias-outbox';
  */
 export function lazyAliasOutbox(options: AliasOutboxOptions): AliasOutbox {
   const { store, logger } = options;
-  let loading: Promise<AliasOutbox> | undefined;
+  let ready: AliasOutbox | undefined;
   let closed = false;
 
-  const load = (): Promise<AliasOutbox> =>
-    (loading ??= import('./alias-outbox').then(({ createAliasOutbox }) => {
+  const load = lazy(() =>
+    import('./alias-outbox').then(({ createAliasOutbox }) => {
       const outbox = createAliasOutbox(options);
       if (!closed) outbox.start();
-      return outbox;
-    }));
+      return (ready = outbox);
+    }),
+  );
 
   const hasPending = async (): Promise<boolean> => (await store.outboxAll()).length > 0;
 
   return {
     send: async (request) => (await load()).send(request),
     async flush(force) {
-      if (loading !== undefined || (await hasPending())) await (await load()).flush(force);
+      if (ready !== undefined || (await hasPending())) await (await load()).flush(force);
     },
     async pendingCount() {
-      return loading === undefined
-        ? (await store.outboxAll()).length
-        : (await loading).pendingCount();
+      return ready === undefined ? (await store.outboxAll()).length : ready.pendingCount();
     },
     start() {
       // In the background: start-up waits for no alias send, nor for this read.
-      hasPending().then(
-        (pending) => {
-          if (pending && !closed) void load();
-        },
-        (error: unknown) => logger.warn('[idsync] could not read the alias outbox', error),
-      );
+      const warn = (error: unknown) =>
+        logger.warn('[idsync] could not read the alias outbox', error);
+      hasPending().then((pending) => {
+        if (pending && !closed) load().catch(warn);
+      }, warn);
     },
     async close() {
       closed = true;
-      if (loading !== undefined) await (await loading).close();
+      await ready?.close();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { lazy } from '../lazy';
 import type { User } from '../types';
 import { cloneRecord, type UserRecord } from '../store/client-store';
 import type { UserWrites } from './user-writes';
@@ -25,7 +26,7 @@ export function createUser(record: UserRecord, update: UpdateUser): User {
   const write =
     (name: keyof UserWrites) =>
     async (...args: unknown[]): Promise<unknown> =>
-      ((await import('./user-writes')).userWrites[name] as (...all: unknown[]) => unknown)(
+      ((await loadWrites()).userWrites[name] as (...all: unknown[]) => unknown)(
         update,
         mpid,
         ...args,
@@ -49,6 +50,8 @@ export function createUser(record: UserRecord, update: UpdateUser): User {
     setCcpaConsent: write('setCcpaConsent'),
   }) as User;
 }
+
+const loadWrites = lazy(() => import('./user-writes'));
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {

@@ -46,16 +46,28 @@ export function createWebLock(name: string | null, shared = () => true): WebLock
   }
   const run = async <T>(task: () => Promise<T>, ifAvailable = false): Promise<T | undefined> => {
     if (!shared()) return task();
-    let granted = false;
+    let running: Promise<T | undefined> | undefined;
     try {
-      return await locks!.request(name as string, { ifAvailable }, async (lock) => {
-        granted = true;
-        // null: ifAvailable, and another tab holds it
-        return lock === null ? undefined : task();
+      await new Promise<void>((granted, refused) => {
+        locks!
+          .request(name as string, { ifAvailable }, (lock) => {
+            // null: ifAvailable, and another tab holds it
+            running = lock === null ? Promise.resolve(undefined) : Promise.resolve().then(task);
+            granted();
+            // Held until the task ends. The caller hears the task's outcome at
+            // once, not after the browser's round trip that releases the lock
+            // (this tab's next request queues behind that release anyway).
+            return running.catch(() => undefined);
+          })
+          .catch(refused);
       });
-    } catch (error) {
+    } catch {
       // Refused before running: go on without the lock rather than fail the call.
-      if (!granted) return task();
+      return task();
+    }
+    try {
+      return await running;
+    } catch (error) {
       // The SDK's tasks fail with IdentityErrors, passed on as they are; anything
       // else failed in the lock itself.
       if (error instanceof IdentityError) throw error;

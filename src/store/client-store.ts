@@ -43,8 +43,9 @@ export interface StoredState {
  * Applied in ONE transaction: all of it or none of it, and it moves the
  * revision by one. In order: `reset`, then `put` records upserted by mpid,
  * then `edit`, then `delete` mpids removed (a user both put and deleted ends
- * up deleted); last, when the change names a current user, the past users
- * beyond the store's `maxUsers` are deleted, least recently seen first.
+ * up deleted); last, when the change names a current user and puts a user the
+ * store did not hold, the past users beyond the store's `maxUsers` are deleted,
+ * least recently seen first (no other change can take the count past it).
  */
 export interface StoreChange {
   /**

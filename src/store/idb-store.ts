@@ -6,6 +6,7 @@ import {
   type StoredState,
   type UserRecord,
 } from './client-store';
+import { lazy } from '../lazy';
 import type { IdbConnection } from './idb-connection';
 import {
   committed,
@@ -29,7 +30,7 @@ export function createIdbClientStore(
   // Only after a fallback: the memory store's code loads then (memory-store.ts).
   let memory: Promise<ClientStore> | null = null;
   const inMemory = (): Promise<ClientStore> =>
-    (memory ??= import('./memory-store').then((code) => code.createMemoryStore(maxUsers)));
+    (memory ??= loadMemoryStore().then((code) => code.createMemoryStore(maxUsers)));
 
   return {
     capabilities: { sharedAcrossTabs: true, persistent: true },
@@ -55,7 +56,7 @@ export function createIdbClientStore(
             change,
             maxUsers,
             // Resets and user writes: their code loads on first need, before the transaction opens.
-            change.reset || change.edit ? (await import('./idb-extras')).applyExtras : undefined,
+            change.reset || change.edit ? (await loadExtras()).applyExtras : undefined,
           ),
         async () => (await inMemory()).commit(change),
       ),
@@ -63,7 +64,7 @@ export function createIdbClientStore(
     absorb: (held) =>
       connection.use(
         'write',
-        async (db) => (await import('./idb-absorb')).absorbInto(db, held, maxUsers),
+        async (db) => (await loadAbsorb()).absorbInto(db, held, maxUsers),
         async () => (await inMemory()).commit({}),
       ),
     async close() {
@@ -72,6 +73,11 @@ export function createIdbClientStore(
     },
   };
 }
+
+/** memory-store.ts: where a store falls back to, and where a client that keeps its state in memory runs */
+export const loadMemoryStore = lazy(() => import('./memory-store'));
+const loadExtras = lazy(() => import('./idb-extras'));
+const loadAbsorb = lazy(() => import('./idb-absorb'));
 
 const metaOf = <K extends MetaKey>(meta: IDBObjectStore, key: K) =>
   requested(meta.get(key) as IDBRequest<MetaValues[K] | undefined>);
@@ -182,11 +188,26 @@ async function commitTo(
       meta.put(change.identityRevision, 'identityRevision');
     if (change.currentMpid !== undefined) meta.put(change.currentMpid, 'currentMpid');
     if (change.context !== undefined) meta.put(change.context, 'context');
-    for (const record of change.put ?? []) users.put(record);
+    const { currentMpid } = change;
+    const puts = change.put ?? [];
+    // Only a user the store did not hold can take the count past the limit:
+    // each record's key is looked up (before its put, in the same round trip
+    // as the rest), and the walk of the lastSeen index, a round trip per
+    // user, runs only then, not on every change of user.
+    let added = false;
+    puts.forEach((record, i) => {
+      if (typeof currentMpid === 'string') {
+        const held = users.getKey(record.mpid);
+        held.onsuccess = () => {
+          added ||= held.result === undefined;
+          if (added && i === puts.length - 1) {
+            evictPast(users, currentMpid, maxUsers, result.deleted);
+          }
+        };
+      }
+      users.put(record);
+    });
     for (const mpid of change.delete ?? []) users.delete(mpid);
-    if (typeof change.currentMpid === 'string') {
-      evictPast(users, change.currentMpid, maxUsers, result.deleted);
-    }
     await done;
     return result;
   } catch (cause) {

@@ -43,12 +43,13 @@ export function createMemoryStore(
       // Work on a copy, swapped in at the end: a failure leaves nothing behind.
       const next = change.reset ? new Map<string, UserRecord>() : new Map(users);
       const deleted = change.reset ? [...users.keys()] : [];
+      const added = (change.put ?? []).some((record) => !next.has(record.mpid));
       for (const record of change.put ?? []) next.set(record.mpid, cloneRecord(record));
       const { edit } = change;
       const edited = edit && cloneRecord(applyEdit(edit, next.get(edit.mpid) ?? edit.held));
       if (edited) next.set(edited.mpid, edited);
       for (const mpid of change.delete ?? []) next.delete(mpid);
-      if (typeof change.currentMpid === 'string') {
+      if (added && typeof change.currentMpid === 'string') {
         const past = [...next.values()]
           .filter((r) => r.mpid !== change.currentMpid)
           .sort((a, b) => b.lastSeen - a.lastSeen || (a.mpid < b.mpid ? 1 : -1));

@@ -1,8 +1,9 @@
+import { lazy } from '../lazy';
 import type { Logger } from '../types';
-import { createIdbClientStore } from './idb-store';
-import { openIdbConnection } from './idb-connection';
-import { createIdbOutbox } from './idb-outbox';
+import { createIdbClientStore, loadMemoryStore } from './idb-store';
+import { openIdbConnection, type IdbConnection } from './idb-connection';
 import { errorName } from './idb-schema';
+import type { OutboxStore } from './outbox';
 import type { ClientStores } from './stores';
 
 export interface OpenStoreOptions {
@@ -25,13 +26,27 @@ export async function openIdbStores(
   const connection = await openIdbConnection(dbName, logger, openTimeoutMs);
   return {
     client: createIdbClientStore(connection, maxUsers),
-    outbox: createIdbOutbox(connection),
+    outbox: lazyIdbOutbox(connection),
+  };
+}
+
+/**
+ * The alias outbox's store, whose code (idb-outbox.ts) loads on its first
+ * use: after start-up, in the background, when the outbox looks for requests
+ * an earlier page left pending.
+ */
+function lazyIdbOutbox(connection: IdbConnection): OutboxStore {
+  const store = lazy(() => import('./idb-outbox').then((code) => code.createIdbOutbox(connection)));
+  return {
+    outboxAll: async () => (await store()).outboxAll(),
+    outboxPut: async (entry) => (await store()).outboxPut(entry),
+    outboxDelete: async (id) => (await store()).outboxDelete(id),
   };
 }
 
 /** In memory: a rare choice (consent first, sandboxes, a server), so its code loads then. */
 const memoryStores = async (maxUsers?: number): Promise<ClientStores> =>
-  (await import('./memory-store')).createMemoryStores(maxUsers);
+  (await loadMemoryStore()).createMemoryStores(maxUsers);
 
 /**
  * The stores the client runs on. IndexedDB when asked and possible; otherwise

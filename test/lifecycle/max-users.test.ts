@@ -88,6 +88,31 @@ describe('maxUsers', () => {
     await store.close();
   });
 
+  test('a change between users the store holds does not walk the users; a new user does', async () => {
+    const { client: store } = await openIdbStores(freshDbName(), spyLogger(), undefined, 2);
+    await store.commit({ deviceId: 'd', put: [record('1', 10), record('2', 20), record('3', 30)] });
+    const walks = jest.spyOn(IDBIndex.prototype, 'openKeyCursor');
+    try {
+      const known = await store.commit({
+        currentMpid: '2',
+        put: [record('1', 50), record('2', 50)],
+      });
+      expect(known.deleted).toEqual([]);
+      expect(walks).not.toHaveBeenCalled();
+      const added = await store.commit({
+        currentMpid: '4',
+        put: [record('2', 60), record('4', 60)],
+      });
+      expect(walks).toHaveBeenCalledTimes(1);
+      // past users: '2' (60), '1' (50) kept; '3' (30) beyond maxUsers 2
+      expect(added.deleted).toEqual(['3']);
+      expect((await store.load()).users.map((u) => u.mpid).sort()).toEqual(['1', '2', '4']);
+    } finally {
+      walks.mockRestore();
+      await store.close();
+    }
+  });
+
   test('the memory store keeps the same rule', async () => {
     const store = createMemoryStore(2);
     await store.commit({ deviceId: 'd', put: [record('1', 10), record('2', 20), record('3', 30)] });
