@@ -60,11 +60,19 @@ export function heldOf(stored: StoredState): HeldState {
  * server named them); a known one keeps its record. The user it replaces
  * gets its lastSeen, as on any change of user. Not a change of user made
  * here: no copy of attributes or consent, no `onUserAlias`.
+ *
+ * The device id never changes but by a reset (client-store.ts): a state of
+ * another device than the one stored is adopted as a reset to that device
+ * (this device's users forgotten, as `reset({ deviceId: true })` forgets
+ * them), then its user, in the same transaction. An empty store just takes
+ * the device id.
  */
 export function adoptionChange(next: AdoptedState, held: HeldState, now: number): StoreChange {
-  const change: StoreChange = { identityRevision: next.revision };
-  if (held.deviceId === null) change.deviceId = next.deviceId;
-  else if (held.deviceId !== next.deviceId) change.newDeviceId = next.deviceId;
+  const change: StoreChange = { identityRevision: next.revision, deviceId: next.deviceId };
+  if (held.deviceId !== null && held.deviceId !== next.deviceId) {
+    change.reset = true;
+    held = { deviceId: next.deviceId, currentMpid: null, record: () => undefined };
+  }
   const put: UserRecord[] = [];
   const { mpid } = next;
   const userChanged = mpid !== held.currentMpid;

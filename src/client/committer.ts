@@ -42,43 +42,7 @@ export interface Committer {
   catchUp(always?: boolean): Promise<void> | null;
   /** Lets a commit in progress finish (its message still goes out), then closes the store. */
   close(): Promise<void>;
-  /** Who this device and its current user are, as committed (or adopted from another tab). */
-  identity(): CommittedIdentity;
-  /**
-   * Calls `observer` after every commit of this tab (the identity cookie's
-   * mirror is one). An observer that throws is logged; the commit stands.
-   */
-  observe(observer: CommitObserver): void;
-  /**
-   * A rule applied to every change before it is committed, with the identity
-   * before it: the identity cookie's mirror adds the next identity revision
-   * to a change of device or user, so that it lands in the same transaction.
-   */
-  setRevisionRule(rule: RevisionRule): void;
 }
-
-export type RevisionRule = (change: StoreChange, before: CommittedIdentity) => StoreChange;
-
-/**
- * What a commit left, as the identity cookie mirrors it: the device, the
- * current user, and whether the state is kept across reloads by choice.
- */
-export interface CommittedIdentity {
-  deviceId: string;
-  currentMpid: string | null;
-  /** the current user's logged-in flag (false with no current user) */
-  isLoggedIn: boolean;
-  /** the store's `capabilities.persistent`, read after the commit (a store swapped in counts) */
-  persistent: boolean;
-  /** the identity revision after the commit (see StoredState.identityRevision) */
-  revision: number;
-}
-
-/**
- * Called after each commit of this tab with the identity after and before it.
- * Commits that change nothing of it call it too: the observer decides.
- */
-export type CommitObserver = (after: CommittedIdentity, before: CommittedIdentity) => void;
 
 export interface CommitterOptions {
   store: ClientStore;
@@ -108,33 +72,6 @@ export function createCommitter(options: CommitterOptions): Committer {
   let seen = stored.revision;
   let shared = store.capabilities.sharedAcrossTabs;
   let closed = false;
-  let identityRevision = stored.identityRevision;
-  let revisionRule: RevisionRule = (change) => change;
-  const observers: CommitObserver[] = [];
-
-  const identity = (): CommittedIdentity => {
-    const currentMpid = cache.currentMpid;
-    const record = currentMpid === null ? undefined : cache.record(currentMpid);
-    const { persistent } = store.capabilities;
-    return {
-      deviceId,
-      currentMpid,
-      isLoggedIn: record?.isLoggedIn === true,
-      persistent,
-      revision: identityRevision,
-    };
-  };
-
-  /** Tells the commit observers; one that throws is logged, the commit stands. */
-  const observeCommit = (after: CommittedIdentity, before: CommittedIdentity): void => {
-    for (const observer of observers) {
-      try {
-        observer(after, before);
-      } catch (error) {
-        logger.error('[idsync] a commit observer threw', error);
-      }
-    }
-  };
 
   const refreshSoon = (): void => {
     void mutex(async () => {
@@ -162,7 +99,6 @@ export function createCommitter(options: CommitterOptions): Committer {
     if (closed || change.revision <= seen) return; // already reflected (or older than what is held)
     if (change.context !== undefined) context = change.context;
     if (change.deviceId !== undefined) deviceId = change.deviceId;
-    if (change.identityRevision !== undefined) identityRevision = change.identityRevision;
     if (change.reset) takeReset();
     else adopt(change);
     reached(change.revision);
@@ -189,7 +125,6 @@ export function createCommitter(options: CommitterOptions): Committer {
     }
     deviceId = latest.deviceId ?? deviceId;
     context = latest.context;
-    identityRevision = latest.identityRevision;
     adopt({ put: latest.users, currentMpid: latest.currentMpid }, true);
     held = seen = latest.revision;
   };
@@ -222,9 +157,7 @@ export function createCommitter(options: CommitterOptions): Committer {
       return shared ? 'indexeddb' : 'memory';
     },
     exclusive: (task) => mutex(task),
-    async commit(proposed) {
-      const before = identity();
-      const change = revisionRule(proposed, before);
+    async commit(change) {
       const done = await store.commit(change);
       const { revision, edited } = done;
       // What the store did of its own (an edit's record, evictions) is part of the change.
@@ -237,22 +170,14 @@ export function createCommitter(options: CommitterOptions): Committer {
         takeReset();
       } else cache.apply({ ...change, put, delete: deleted });
       if (change.context !== undefined) context = change.context;
-      if (change.newDeviceId !== undefined) deviceId = message.deviceId = change.newDeviceId;
-      if (change.identityRevision !== undefined) {
-        identityRevision = message.identityRevision = change.identityRevision;
-      }
-      if (shared) {
-        reached(revision);
-        if (change.currentMpid !== undefined) message.currentMpid = change.currentMpid;
-        if (change.context !== undefined) message.context = change.context;
-        tabs?.post(message);
-      }
-      // A reset reaches the observers too: the cookie mirror clears the cookie.
-      observeCommit(identity(), before);
+      if (!shared) return done;
+      reached(revision);
+      if (change.currentMpid !== undefined) message.currentMpid = change.currentMpid;
+      if (change.context !== undefined) message.context = change.context;
+      tabs?.post(message);
       return done;
     },
     async switchStore(move) {
-      const before = identity();
       const { store: next, committed } = await move(await store.load());
       const previous = store;
       store = next;
@@ -262,18 +187,8 @@ export function createCommitter(options: CommitterOptions): Committer {
       // The tabs already on that store learn the state that won, as one change.
       const { revision, deleted } = committed;
       const [currentMpid, put] = [cache.currentMpid, cache.records()];
-      tabs?.post({
-        revision,
-        deviceId,
-        currentMpid,
-        context,
-        put,
-        delete: deleted,
-        identityRevision,
-      });
+      tabs?.post({ revision, deviceId, currentMpid, context, put, delete: deleted });
       await previous.close();
-      // Now persistent: the cookie mirror starts writing the cookie.
-      observeCommit(identity(), before);
     },
     catchUp(always = false) {
       if (!shared || (!always && held >= 0 && !options.readBeforeCalls() && tabs?.live)) {
@@ -290,11 +205,6 @@ export function createCommitter(options: CommitterOptions): Committer {
         tabs?.close(); // after the last commit, whose message is still sent
         return store.close();
       });
-    },
-    identity,
-    observe: (observer) => void observers.push(observer),
-    setRevisionRule(rule) {
-      revisionRule = rule;
     },
   };
 }

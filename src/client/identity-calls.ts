@@ -5,7 +5,7 @@ import type { Committer } from './committer';
 import type { IdentityExchange } from './identity-exchange';
 import type { Listeners } from './listeners';
 import type { ClientOptions } from './options';
-import { namesOtherLoginIds, validateIdentityRequest } from './requests';
+import { identifyNeeded, validateIdentityRequest } from './requests';
 import { createSerialQueue } from './serial-queue';
 import type { UserCache } from './user-cache';
 import type { WebLock } from './web-lock';
@@ -25,8 +25,6 @@ export interface IdentityCallParts {
   ensureOpen(): void;
   /** true while `onUserAlias` runs: the writes it makes are announced by the call's own event */
   hook: { running: boolean };
-  /** before each call, after the catch-up: adopts a sibling subdomain's change (the identity cookie) */
-  beforeCall(): Promise<void> | null;
 }
 
 export interface IdentityCalls {
@@ -36,7 +34,7 @@ export interface IdentityCalls {
   modify(request: unknown): Promise<IdentityResult>;
   /**
    * `identifyOnInit`: under the lock, after a re-read, and only while no user
-   * is current or the request names login identities the current user lacks.
+   * is current or the request names login identities it lacks (requests.ts).
    */
   identifyOnStart(request: IdentityRequest): Promise<void>;
   /** Runs `task` in the calls' order, under the lock, on current state (reset, persist). */
@@ -83,8 +81,6 @@ export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
         ensureOpen();
         const catchingUp = committer.catchUp(alwaysCatchUp);
         if (catchingUp !== null) await catchingUp;
-        const siblings = parts.beforeCall();
-        if (siblings !== null) await siblings;
         return task();
       }),
     );
@@ -112,9 +108,7 @@ export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
       // When tabs open together on a fresh browser, the first one identifies
       // and the others adopt its user.
       exclusive(async () => {
-        const mpid = cache.currentMpid;
-        const user = mpid === null ? undefined : cache.record(mpid);
-        if (user === undefined || namesOtherLoginIds(request, user.identities)) {
+        if (identifyNeeded(request, cache)) {
           await withExchange((loaded) => loaded.send('identify', request));
         }
       }, true),

@@ -14,22 +14,22 @@ import { createUserCache, type UserCache } from './user-cache';
 import { sameRecord } from './user-change';
 import { createWebLock } from './web-lock';
 import type { UserRecord } from '../store/client-store';
+import { randomUuid } from '../uuid';
 import type { AliasOutbox } from './alias-outbox';
-import type { CookieMirror } from './cookie-mirror';
-import { namesOtherLoginIds } from './requests';
-import { loadStartState } from './start-state';
+import type { CookieAndBootstrap } from './cookie-and-bootstrap';
+import { identifyNeeded } from './requests';
 
 const invalid: Fail = failWith('validation');
 const EMPTY_REQUEST: IdentityRequest = { userIdentities: {} };
 
 /**
- * Start-up, over stores that are already open: takes the state to start from
- * (start-state.ts: bootstrap, IndexedDB, the identity cookie), sends
- * `identifyOnInit` when needed, and resolves with the client. The parts it
- * wires: the user cache (user-cache.ts), the committer (committer.ts: commit
- * mutex, store, other tabs), the identity calls (identity-calls.ts), the
- * cookie mirror (cookie-mirror.ts, when the `cookie` option is set) and the
- * alias outbox (alias-outbox.ts, loaded on first need).
+ * Start-up, over stores that are already open: reads (or creates) the device,
+ * restores the current user or sends `identifyOnInit`, and resolves with the
+ * client. The parts it wires: the user cache (user-cache.ts), the committer
+ * (committer.ts: commit mutex, store, other tabs), the identity calls
+ * (identity-calls.ts) and the alias outbox (alias-outbox.ts, loaded on first
+ * need). With `cookie` or `bootstrap`, `shared` (cookie-and-bootstrap.ts)
+ * chooses the state to start from and then follows the committer.
  *
  * (Longer than most: it is the one place where the parts are wired together,
  * read top to bottom.)
@@ -37,12 +37,17 @@ const EMPTY_REQUEST: IdentityRequest = { userIdentities: {} };
 export async function startIdentityClient(
   options: ClientOptions,
   stores: ClientStores,
-  cookie: CookieMirror | null = null,
+  shared?: CookieAndBootstrap,
 ): Promise<IdentityClient> {
   const { client: store } = stores;
   const { logger, dbName } = options;
 
-  const stored = await loadStartState(store, options, cookie);
+  let stored = await (shared ? shared.start(store) : store.load());
+  if (stored.deviceId === null) {
+    // The store keeps the first device id written: read back the winner.
+    await store.commit({ deviceId: randomUuid() });
+    stored = await store.load();
+  }
 
   let closed = false;
   const ensureOpen = (): void => {
@@ -67,17 +72,9 @@ export async function startIdentityClient(
     // Under a cross-tab lock, another tab's last message may still be on its way.
     readBeforeCalls: () => lock.crossTab,
   });
-  const calls = createIdentityCalls({
-    options,
-    cache,
-    committer,
-    lock,
-    events,
-    ensureOpen,
-    hook,
-    beforeCall: () => cookie?.check() ?? null,
-  });
-  cookie?.attach({ committer, cache, events, now: options.now });
+  // Before any part commits: the cookie's code decorates the committer.
+  shared?.attach(committer, cache, events);
+  const calls = createIdentityCalls({ options, cache, committer, lock, events, ensureOpen, hook });
   // Alias requests wait in the store until the backend takes them.
   const outbox = lazyAliasOutbox({
     store: stores.outbox,
@@ -91,7 +88,6 @@ export async function startIdentityClient(
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
-    cookie?.close();
     await outbox.close();
     // Queued calls find the client closed when their turn comes and reject with 'closed'.
     await committer.close();
@@ -129,11 +125,7 @@ export async function startIdentityClient(
   };
 
   const { identifyOnInit } = options;
-  const current = cache.currentUser();
-  if (
-    identifyOnInit !== false &&
-    (current === null || namesOtherLoginIds(identifyOnInit, current.identities))
-  ) {
+  if (identifyOnInit !== false && identifyNeeded(identifyOnInit, cache)) {
     try {
       await calls.identifyOnStart(identifyOnInit);
     } catch (error) {

@@ -1,9 +1,7 @@
 import type {
-  CookieOptions,
   CopyOnUserChange,
   Environment,
   IdentityBackend,
-  IdentityBootstrap,
   IdentityOptions,
   IdentityRequest,
   Logger,
@@ -25,10 +23,6 @@ export interface ClientOptions {
   logger: Logger;
   now: () => number;
   maxUsers: number;
-  /** checked field by field by the cookie code, once loaded (it is loaded only when set) */
-  cookie: CookieOptions | false;
-  /** validated by createIdentity, with rules loaded only when it is given */
-  bootstrap: IdentityBootstrap | null;
 }
 
 const fail: Fail = failWith('validation');
@@ -103,10 +97,6 @@ export function normalizeOptions(input: unknown): ClientOptions {
     fail('options.maxUsers must be an integer of at least 1');
   }
 
-  const cookie = options.cookie ?? false;
-  if (cookie !== false && !isPlainObject(cookie)) fail('options.cookie must be false or an object');
-  const bootstrap = (options.bootstrap ?? null) as IdentityBootstrap | null;
-
   return {
     backend: backend as IdentityBackend,
     dbName,
@@ -118,7 +108,5 @@ export function normalizeOptions(input: unknown): ClientOptions {
     logger: logger as Logger,
     now: now as () => number,
     maxUsers: maxUsers as number,
-    cookie: cookie as CookieOptions | false,
-    bootstrap,
   };
 }

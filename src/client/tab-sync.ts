@@ -1,5 +1,4 @@
 import type { UserRecord } from '../store/client-store';
-import { isDeviceId } from '../cookie/device-id';
 import { isMpid } from '../validation/mpid';
 import { isPlainObject } from '../validation/plain';
 import { randomUuid } from '../uuid';
@@ -16,8 +15,6 @@ export interface SyncedChange {
   deviceId?: string;
   /** a reset: every user forgotten, no current user */
   reset?: true;
-  /** present when the commit moved the identity revision (see StoredState.identityRevision) */
-  identityRevision?: number;
   /** records written */
   put: UserRecord[];
   /** mpids of users deleted */
@@ -103,24 +100,14 @@ function openChannel(name: string): BroadcastChannel | null {
  */
 function readMessage(data: unknown, self: string): SyncedChange | null {
   if (!isPlainObject(data) || typeof data.from !== 'string' || data.from === self) return null;
-  const {
-    revision,
-    currentMpid,
-    context,
-    put,
-    delete: deleted,
-    deviceId,
-    reset,
-    identityRevision,
-  } = data;
+  const { revision, currentMpid, context, put, delete: deleted, deviceId, reset } = data;
   if (!Number.isSafeInteger(revision) || (revision as number) < 1) return null;
   if (!Array.isArray(put) || !put.every(isRecordLike)) return null;
   if (!Array.isArray(deleted) || !deleted.every(isMpid)) return null;
   if (currentMpid !== undefined && currentMpid !== null && !isMpid(currentMpid)) return null;
   if (context !== undefined && context !== null && typeof context !== 'string') return null;
-  if (deviceId !== undefined && !isDeviceId(deviceId)) return null;
+  if (deviceId !== undefined && typeof deviceId !== 'string') return null;
   if (reset !== undefined && reset !== true) return null;
-  if (identityRevision !== undefined && !Number.isSafeInteger(identityRevision)) return null;
   const change: SyncedChange = {
     revision: revision as number,
     put: put as UserRecord[],
@@ -128,9 +115,8 @@ function readMessage(data: unknown, self: string): SyncedChange | null {
   };
   if (currentMpid !== undefined) change.currentMpid = currentMpid as string | null;
   if (context !== undefined) change.context = context as string | null;
-  if (deviceId !== undefined) change.deviceId = deviceId;
+  if (deviceId !== undefined) change.deviceId = deviceId as string;
   if (reset) change.reset = true;
-  if (identityRevision !== undefined) change.identityRevision = identityRevision as number;
   return change;
 }
 

@@ -30,10 +30,11 @@ export interface StoredState {
   /** the identity service's opaque context, sent back with every call */
   context: string | null;
   /**
-   * The identity revision (0: none yet): moved by every commit that changes
-   * the device id, the current MPID or its logged-in flag, and carried by the
-   * identity cookie, so that start-up and sibling subdomains can tell which of
-   * the two is newer (docs: README "Subdomains, Safari and server-side rendering").
+   * The identity revision (0: none yet). Only the identity cookie's code
+   * moves it, with every commit that changes the device id, the current MPID
+   * or its logged-in flag; the cookie carries it too, so that start-up and
+   * sibling subdomains can tell which of the two is newer (docs: README
+   * "Subdomains, Safari and server-side rendering").
    */
   identityRevision: number;
   users: UserRecord[];
@@ -73,10 +74,8 @@ export interface StoreChange {
     /** the record as the client holds it: what a memory fallback, which starts empty, edits */
     held?: UserRecord;
   };
-  /** Replaces the stored device id (one adopted from the identity cookie or `bootstrap`). */
-  newDeviceId?: string;
   currentMpid?: string | null;
-  /** see StoredState.identityRevision */
+  /** see StoredState.identityRevision: stored in the same transaction */
   identityRevision?: number;
   context?: string | null;
   put?: UserRecord[];
@@ -87,12 +86,6 @@ export interface StoreChange {
 export interface StoreCapabilities {
   /** other tabs of this origin read and write the same state (IndexedDB) */
   readonly sharedAcrossTabs: boolean;
-  /**
-   * kept across reloads by choice (IndexedDB; still true once it has fallen
-   * back to memory, false for storage: 'memory'): only such state is mirrored
-   * into the identity cookie
-   */
-  readonly persistent: boolean;
 }
 
 /** What a client kept in memory (say, before consent), moving into a persistent store. */

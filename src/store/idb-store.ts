@@ -33,7 +33,7 @@ export function createIdbClientStore(
     (memory ??= loadMemoryStore().then((code) => code.createMemoryStore(maxUsers)));
 
   return {
-    capabilities: { sharedAcrossTabs: true, persistent: true },
+    capabilities: { sharedAcrossTabs: true },
     onFallback: (listener) => connection.onFallback(listener),
     load: () =>
       connection.use(
@@ -55,8 +55,11 @@ export function createIdbClientStore(
             db,
             change,
             maxUsers,
-            // Resets and user writes: their code loads on first need, before the transaction opens.
-            change.reset || change.edit ? (await loadExtras()).applyExtras : undefined,
+            // Resets, user writes and the identity cookie's revision: their
+            // code loads on first need, before the transaction opens.
+            change.reset || change.edit || change.identityRevision !== undefined
+              ? (await loadExtras()).applyExtras
+              : undefined,
           ),
         async () => (await inMemory()).commit(change),
       ),
@@ -135,7 +138,7 @@ async function loadRecent(db: Database, maxUsers: number): Promise<StoredState> 
   };
 }
 
-/** What a commit's `reset` and `edit` do, in its transaction (idb-extras.ts). */
+/** What a commit's `reset`, `edit` and `identityRevision` do, in its transaction (idb-extras.ts). */
 export type ApplyExtras = (
   tx: IDBTransaction,
   change: StoreChange,
@@ -183,9 +186,6 @@ async function commitTo(
         if (stored.result === undefined || stored.result === null) meta.put(deviceId, 'deviceId');
       };
     }
-    if (change.newDeviceId !== undefined) meta.put(change.newDeviceId, 'deviceId');
-    if (change.identityRevision !== undefined)
-      meta.put(change.identityRevision, 'identityRevision');
     if (change.currentMpid !== undefined) meta.put(change.currentMpid, 'currentMpid');
     if (change.context !== undefined) meta.put(change.context, 'context');
     const { currentMpid } = change;

@@ -30,7 +30,7 @@ export function createMemoryStore(
   let closed = false;
 
   return {
-    capabilities: { sharedAcrossTabs: false, persistent: false },
+    capabilities: { sharedAcrossTabs: false },
     onFallback: () => undefined, // already in memory: nothing to fall back to
     async load(): Promise<StoredState> {
       // Eviction keeps it small: everything it holds is what a bounded read would give.
@@ -64,10 +64,9 @@ export function createMemoryStore(
         if (change.deviceId !== undefined) deviceId = change.deviceId;
         outbox?.dropNaming(new Set(deleted));
       } else if (deviceId === null && change.deviceId !== undefined) deviceId = change.deviceId;
-      if (change.newDeviceId !== undefined) deviceId = change.newDeviceId;
-      if (change.identityRevision !== undefined) identityRevision = change.identityRevision;
       if (change.currentMpid !== undefined) currentMpid = change.currentMpid;
       if (change.context !== undefined) context = change.context;
+      if (change.identityRevision !== undefined) identityRevision = change.identityRevision;
       return { revision: ++revision, deleted, ...(edited && { edited: cloneRecord(edited) }) };
     },
     async close(): Promise<void> {

@@ -145,18 +145,26 @@ describe('IndexedDB store', () => {
     await store.close();
   });
 
-  test('the identity revision and a replaced device id persist (IndexedDB and memory alike)', async () => {
+  test('the identity revision persists, and a reset to another device takes its user in the same commit (IndexedDB and memory alike)', async () => {
     const idb = (await openIdbStores(freshDbName(), spyLogger())).client;
     for (const store of [idb, createMemoryStore()]) {
       await store.commit({ deviceId: 'd1', currentMpid: '1', put: [record('1')] });
       expect((await store.load()).identityRevision).toBe(0);
-      await store.commit({ newDeviceId: 'd2', identityRevision: 7 });
+      await store.commit({ identityRevision: 3 });
+      expect((await store.load()).identityRevision).toBe(3);
+      // What adopting another device's state commits: a reset to it, then its user.
+      await store.commit({
+        reset: true,
+        deviceId: 'd2',
+        identityRevision: 7,
+        currentMpid: '2',
+        put: [record('2')],
+      });
       const state = await store.load();
-      expect(state).toMatchObject({ deviceId: 'd2', identityRevision: 7, currentMpid: '1' });
+      expect(state).toMatchObject({ deviceId: 'd2', identityRevision: 7, currentMpid: '2' });
+      expect(state.users.map((u) => u.mpid)).toEqual(['2']);
       await store.close();
     }
-    expect(idb.capabilities.persistent).toBe(true);
-    expect(createMemoryStore().capabilities.persistent).toBe(false);
   });
 
   test('a commit is all or nothing', async () => {
