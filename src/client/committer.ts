@@ -1,7 +1,8 @@
+import { lazy } from '../lazy';
 import type { ClientStore, Committed, StoreChange, StoredState } from '../store/client-store';
 import type { Logger, UserChangeEvent } from '../types';
 import { createSerialQueue } from './serial-queue';
-import { connectTabs, type SyncedChange, type TabSync } from './tab-sync';
+import type { SyncedChange, TabSync } from './tab-sync';
 import type { CacheChange, UserCache } from './user-cache';
 
 /**
@@ -60,6 +61,8 @@ export interface CommitterOptions {
  * (One closure, longer than most: the revision bookkeeping, the tab
  * connection and the mutex are state its small functions share.)
  */
+const loadTabSync = lazy(() => import('./tab-sync'));
+
 export function createCommitter(options: CommitterOptions): Committer {
   const { cache, stored, dbName, logger } = options;
   let store = options.store;
@@ -129,22 +132,45 @@ export function createCommitter(options: CommitterOptions): Committer {
     held = seen = latest.revision;
   };
 
-  const connect = (): TabSync | null => {
+  let tabs: TabSync | null = null;
+  /**
+   * The connection to the other tabs: its code (tab-sync.ts) loads after
+   * start-up, off the path that restores the user. Until it is connected this
+   * tab reads the store before each call (`catchUp`); once connected it reads
+   * the revision once, for what it may have missed, and commits wait for it
+   * so that every change is announced.
+   */
+  let connecting: Promise<void> | null = null;
+  const connect = (): void => {
     store.onFallback(() => {
       // In memory from now on: nothing of other tabs to read or adopt.
       shared = false;
     });
-    return shared
-      ? connectTabs(dbName, {
+    if (!shared) return;
+    const attempt: Promise<void> = loadTabSync().then(
+      ({ connectTabs }) => {
+        if (closed || connecting !== attempt) return;
+        tabs = connectTabs(dbName, {
           onChange: onMessage,
           onMaybeStale: () => {
             held = -1;
             refreshSoon();
           },
-        })
-      : null;
+        });
+        void checkRevision().catch(warnReread);
+      },
+      (error: unknown) => logger.warn('[idsync] could not listen to other tabs', error),
+    );
+    connecting = attempt;
   };
-  let tabs = connect();
+  const warnReread = (error: unknown) => logger.warn('[idsync] re-reading the store failed', error);
+  /** One read of the revision; everything again when another tab moved it. */
+  const checkRevision = () =>
+    mutex(async () => {
+      if (held >= 0 && (await store.readRevision()) === held) return;
+      await refresh();
+    });
+  connect();
 
   return {
     get deviceId() {
@@ -172,6 +198,7 @@ export function createCommitter(options: CommitterOptions): Committer {
       if (change.context !== undefined) context = change.context;
       if (!shared) return done;
       reached(revision);
+      await connecting;
       if (change.currentMpid !== undefined) message.currentMpid = change.currentMpid;
       if (change.context !== undefined) message.context = change.context;
       tabs?.post(message);
@@ -182,26 +209,33 @@ export function createCommitter(options: CommitterOptions): Committer {
       const previous = store;
       store = next;
       shared = next.capabilities.sharedAcrossTabs;
-      tabs = connect();
+      connect();
+      await connecting;
       await refresh();
       // The tabs already on that store learn the state that won, as one change.
       const { revision, deleted } = committed;
       const [currentMpid, put] = [cache.currentMpid, cache.records()];
-      tabs?.post({ revision, deviceId, currentMpid, context, put, delete: deleted });
+      // (`tabs` is set by the connection just awaited)
+      (tabs as TabSync | null)?.post({
+        revision,
+        deviceId,
+        currentMpid,
+        context,
+        put,
+        delete: deleted,
+      });
       await previous.close();
     },
     catchUp(always = false) {
       if (!shared || (!always && held >= 0 && !options.readBeforeCalls() && tabs?.live)) {
         return null; // nothing to read: messages keep this tab current
       }
-      return mutex(async () => {
-        if (held >= 0 && (await store.readRevision()) === held) return;
-        await refresh();
-      });
+      return checkRevision();
     },
     close() {
       closed = true; // no more adopting; a commit already queued still runs
       return mutex(() => {
+        connecting = null; // a connection still on its way is never made
         tabs?.close(); // after the last commit, whose message is still sent
         return store.close();
       });

@@ -1,14 +1,15 @@
-import { lazy } from '../lazy';
-import type { CallContext, IdentityRequest, IdentityResult } from '../types';
+import type { CallContext, IdentityRequest, IdentityResult, IdentityType } from '../types';
 import { failWith, type Fail } from '../validation/plain';
 import type { Committer } from './committer';
-import type { IdentityExchange } from './identity-exchange';
+import { createIdentityExchange } from './identity-exchange';
+import { callContextOf } from './lazy-identity-calls';
 import type { Listeners } from './listeners';
 import type { ClientOptions } from './options';
-import { identifyNeeded, validateIdentityRequest } from './requests';
+import { validateIdentityRequest } from './requests';
+import { isDeviceIdType } from '../identity-types';
 import { createSerialQueue } from './serial-queue';
 import type { UserCache } from './user-cache';
-import type { WebLock } from './web-lock';
+import { createWebLock } from './web-lock';
 
 export type CallKind = 'identify' | 'login' | 'logout' | 'modify';
 export type SendKind = Exclude<CallKind, 'modify'>;
@@ -19,8 +20,6 @@ export interface IdentityCallParts {
   options: ClientOptions;
   cache: UserCache;
   committer: Committer;
-  /** the device-wide lock of identity calls */
-  lock: WebLock;
   events: Listeners;
   ensureOpen(): void;
   /** true while `onUserAlias` runs: the writes it makes are announced by the call's own event */
@@ -34,11 +33,28 @@ export interface IdentityCalls {
   modify(request: unknown): Promise<IdentityResult>;
   /**
    * `identifyOnInit`: under the lock, after a re-read, and only while no user
-   * is current or the request names login identities it lacks (requests.ts).
+   * is current or the request names login identities it lacks (`identifyNeeded`).
    */
   identifyOnStart(request: IdentityRequest): Promise<void>;
   /** Runs `task` in the calls' order, under the lock, on current state (reset, persist). */
   inTurn<T>(task: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * `identifyOnInit`'s rule: sent when no user is current, or when the request
+ * names a login identity that the current user does not hold with that value
+ * (someone else signed in). Login identities, as the client can tell them
+ * without the service's configuration: every type but the device
+ * identifiers (DEVICE_ID_TYPES), since any of them names a person.
+ */
+export function identifyNeeded(request: IdentityRequest, cache: UserCache): boolean {
+  const user = cache.currentUser();
+  return (
+    user === null ||
+    (Object.keys(request.userIdentities) as IdentityType[]).some(
+      (type) => !isDeviceIdType(type) && user.identities[type] !== request.userIdentities[type],
+    )
+  );
 }
 
 /**
@@ -51,28 +67,13 @@ export interface IdentityCalls {
  * shared by the four calls; each function in it is short.)
  */
 export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
-  const { options, cache, committer, lock, ensureOpen } = parts;
+  const { options, cache, committer, ensureOpen } = parts;
   const queue = createSerialQueue();
-
-  const callContext = (): CallContext => ({
-    environment: options.environment,
-    deviceId: committer.deviceId,
-    context: committer.context,
-  });
-
-  // The exchange with the backend (identity-exchange.ts) loads on the first
-  // call, while the call waits for its turn: start-up with a stored user
-  // loads none of it. Once loaded it runs with no extra await, as if it were
-  // here; a failed load is tried again by the next call.
-  let exchange: IdentityExchange | null = null;
-  const loadExchange = lazy(() =>
-    import('./identity-exchange').then(
-      (code) => (exchange = code.createIdentityExchange(parts, callContext)),
-    ),
-  );
-  /** The exchange inside a call's turn: at once when loaded. */
-  const withExchange = async <T>(run: (loaded: IdentityExchange) => Promise<T>): Promise<T> =>
-    run(exchange ?? (await loadExchange()));
+  // The device-wide lock of identity calls: only a store other tabs share
+  // needs one, and a client may start sharing (persist) or stop (fallback).
+  const lock = createWebLock(`idsync:${options.dbName}`, () => committer.storage === 'indexeddb');
+  const callContext = (): CallContext => callContextOf(options, committer);
+  const exchange = createIdentityExchange(parts, callContext);
 
   /** Its turn in this tab, then the device lock, then a catch-up with other tabs' writes. */
   const exclusive = <T>(task: () => Promise<T>, alwaysCatchUp = false): Promise<T> =>
@@ -92,8 +93,7 @@ export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
       ensureOpen();
       // Validated now, at call time: bad input never waits in the queue.
       const valid = validateIdentityRequest(request, 'request', false);
-      if (exchange === null) loadExchange().catch(() => undefined); // a failure is the call's, below
-      return exclusive(() => withExchange((loaded) => loaded.send(kind, valid)));
+      return exclusive(() => exchange.send(kind, valid));
     },
     async modify(request) {
       ensureOpen();
@@ -101,15 +101,14 @@ export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
       if (Object.keys(valid.userIdentities).length === 0) {
         invalid('request.userIdentities must name at least one identity to change');
       }
-      if (exchange === null) loadExchange().catch(() => undefined);
-      return exclusive(() => withExchange((loaded) => loaded.modify(valid.userIdentities)));
+      return exclusive(() => exchange.modify(valid.userIdentities));
     },
     identifyOnStart: (request) =>
       // When tabs open together on a fresh browser, the first one identifies
       // and the others adopt its user.
       exclusive(async () => {
         if (identifyNeeded(request, cache)) {
-          await withExchange((loaded) => loaded.send('identify', request));
+          await exchange.send('identify', request);
         }
       }, true),
     inTurn: (task) => exclusive(task),

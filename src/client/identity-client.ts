@@ -5,19 +5,19 @@ import type { AliasRequest, IdentityClient, IdentityRequest, ResetOptions, User 
 import { failWith, isPlainObject, type Fail } from '../validation/plain';
 import { createAliasRequest, isUserLike } from './alias';
 import { createCommitter, type Committer } from './committer';
-import { createIdentityCalls, type IdentityCalls } from './identity-calls';
+import type { IdentityCalls } from './identity-calls';
+import { lazyIdentityCalls } from './lazy-identity-calls';
+import { lockManager } from './lock-manager';
 import { lazyAliasOutbox } from './lazy-alias-outbox';
 import { createListeners, type Listener, type Listeners } from './listeners';
 import type { ClientOptions } from './options';
 import type { UpdateUser } from './user';
 import { createUserCache, type UserCache } from './user-cache';
 import { sameRecord } from './user-change';
-import { createWebLock } from './web-lock';
 import type { UserRecord } from '../store/client-store';
 import { randomUuid } from '../uuid';
 import type { AliasOutbox } from './alias-outbox';
 import type { CookieAndBootstrap } from './cookie-and-bootstrap';
-import { identifyNeeded } from './requests';
 
 const invalid: Fail = failWith('validation');
 const EMPTY_REQUEST: IdentityRequest = { userIdentities: {} };
@@ -55,9 +55,6 @@ export async function startIdentityClient(
   };
   const hook = { running: false };
   const events = createListeners(logger);
-  // The device-wide lock of identity calls: only a store other tabs share
-  // needs one, and a client may start sharing (persist) or stop (fallback).
-  const lock = createWebLock(`idsync:${dbName}`, () => committer.storage === 'indexeddb');
   // Snapshots write through the committer, which holds the cache: bound when first called.
   const updateUser: UpdateUser = (mpid, change) =>
     writeUser({ cache, committer, events, hook, ensureOpen }, mpid, change);
@@ -70,11 +67,11 @@ export async function startIdentityClient(
     logger,
     notify: events.notify,
     // Under a cross-tab lock, another tab's last message may still be on its way.
-    readBeforeCalls: () => lock.crossTab,
+    readBeforeCalls: () => lockManager() !== undefined,
   });
   // Before any part commits: the cookie's code decorates the committer.
   shared?.attach(committer, cache, events);
-  const calls = createIdentityCalls({ options, cache, committer, lock, events, ensureOpen, hook });
+  const calls = lazyIdentityCalls({ options, cache, committer, events, ensureOpen, hook });
   // Alias requests wait in the store until the backend takes them.
   const outbox = lazyAliasOutbox({
     store: stores.outbox,
@@ -124,8 +121,13 @@ export async function startIdentityClient(
     if (committer.storage === 'memory') return inTurn((code) => code.persist(lifecycle));
   };
 
+  // With a user stored, only a request that names identities may need sending
+  // (the rule: identity-calls.ts), and only then do the calls' code and lock run.
   const { identifyOnInit } = options;
-  if (identifyOnInit !== false && identifyNeeded(identifyOnInit, cache)) {
+  if (
+    identifyOnInit !== false &&
+    (cache.currentMpid === null || Object.keys(identifyOnInit.userIdentities).length > 0)
+  ) {
     try {
       await calls.identifyOnStart(identifyOnInit);
     } catch (error) {

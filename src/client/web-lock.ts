@@ -1,4 +1,5 @@
 import { IdentityError } from '../errors';
+import { lockManager } from './lock-manager';
 
 /**
  * One Web Lock (`navigator.locks`) by name, for the identity calls (one at a
@@ -23,25 +24,14 @@ export interface WebLock {
   readonly crossTab: boolean;
 }
 
-interface LockManagerLike {
-  request<T>(
-    name: string,
-    options: { ifAvailable: boolean },
-    callback: (lock: unknown) => Promise<T>,
-  ): Promise<T>;
-}
-
 /**
  * `name: null` gives the in-tab fallback (a client whose state no other tab
  * shares); so does `shared()` answering false at the time of a run (a client
  * in memory, until it persists).
  */
 export function createWebLock(name: string | null, shared = () => true): WebLock {
-  const locks: LockManagerLike | undefined =
-    name === null || typeof navigator === 'undefined'
-      ? undefined
-      : (navigator as { locks?: LockManagerLike }).locks;
-  if (typeof locks?.request !== 'function') {
+  const locks = name === null ? undefined : lockManager();
+  if (locks === undefined) {
     return { run: (task: () => Promise<unknown>) => task(), crossTab: false } as WebLock;
   }
   const run = async <T>(task: () => Promise<T>, ifAvailable = false): Promise<T | undefined> => {
@@ -49,7 +39,7 @@ export function createWebLock(name: string | null, shared = () => true): WebLock
     let running: Promise<T | undefined> | undefined;
     try {
       await new Promise<void>((granted, refused) => {
-        locks!
+        locks
           .request(name as string, { ifAvailable }, (lock) => {
             // null: ifAvailable, and another tab holds it
             running = lock === null ? Promise.resolve(undefined) : Promise.resolve().then(task);

@@ -132,6 +132,31 @@ describe('call order', () => {
     await client.close();
   });
 
+  test('calls made before their code has loaded (a restored user, no start-up call) keep their order', async () => {
+    const { client: first, backend, dbName } = await start();
+    const anonymous = first.currentUser!.mpid;
+    await first.close();
+    // A reload: the user is restored, nothing is sent, the calls' code is not loaded yet.
+    const client = await createIdentity({ backend, dbName, logger: spyLogger() });
+    const sentBefore = backend.calls.length;
+    const results = [
+      client.login({ userIdentities: { customerid: 'A' } }),
+      client.login({ userIdentities: { customerid: 'B' } }),
+      client.logout(),
+      client.identify({ userIdentities: { customerid: 'A' } }),
+    ];
+    const settled = await Promise.all(results);
+    const sent = backend.calls.slice(sentBefore);
+    expect(sent.map((c) => c.method)).toEqual(['login', 'login', 'logout', 'identify']);
+    expect(sent.map((c) => (c.request as BackendRequest).previousMpid)).toEqual([
+      anonymous,
+      settled[0]!.mpid,
+      settled[1]!.mpid,
+      anonymous,
+    ]);
+    await client.close();
+  });
+
   test('a failed call in the middle does not block or disturb the others', async () => {
     const { client, backend } = await start();
     const anonymous = client.currentUser!.mpid;
