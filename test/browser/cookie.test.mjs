@@ -142,24 +142,39 @@ browserSuite('identity cookie across subdomains', (env) => {
   });
   after(() => site?.close());
 
-  test('1. login on a: a first visit to b starts with the same device and user, no identify', async () => {
-    const context = await browser.newContext();
-    const { tab: a } = await openClient(context, site.url('a', 'one'));
-    const login = await a.evaluate(async () => {
-      await window.idsync.login({
-        userIdentities: { customerid: 'cust-one', email: 'one@example.org' },
+  test(
+    '1. login on a: a first visit to b starts with the same device and user, no identify ' +
+      '(http://*.idsync.test is no secure context: no Web Locks, no crypto.randomUUID; their fallbacks run)',
+    async () => {
+      const context = await browser.newContext();
+      const { tab: a, summary: started } = await openClient(context, site.url('a', 'one'));
+      // What the page lacks here, and what the client does instead.
+      const page = await a.evaluate(() => ({
+        secure: window.isSecureContext,
+        locks: typeof navigator.locks,
+        randomUUID: typeof crypto.randomUUID,
+      }));
+      assert.deepEqual(page, { secure: false, locks: 'undefined', randomUUID: 'undefined' });
+      assert.match(
+        started.deviceId,
+        /^[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/,
+      );
+      const login = await a.evaluate(async () => {
+        await window.idsync.login({
+          userIdentities: { customerid: 'cust-one', email: 'one@example.org' },
+        });
+        return window.summary();
       });
-      return window.summary();
-    });
-    const identifies = site.backend.counts.identify;
-    const { summary: b } = await openClient(context, site.url('b', 'one'));
-    assert.equal(site.backend.counts.identify, identifies, 'b sent no identify');
-    assert.equal(b.deviceId, login.deviceId);
-    assert.equal(b.mpid, login.mpid);
-    assert.equal(b.isLoggedIn, true);
-    await note(context);
-    await context.close();
-  });
+      const identifies = site.backend.counts.identify;
+      const { summary: b } = await openClient(context, site.url('b', 'one'));
+      assert.equal(site.backend.counts.identify, identifies, 'b sent no identify');
+      assert.equal(b.deviceId, login.deviceId);
+      assert.equal(b.mpid, login.mpid);
+      assert.equal(b.isLoggedIn, true);
+      await note(context);
+      await context.close();
+    },
+  );
 
   test("2. a login on b while a tab of a is open: a adopts it on focus, with a 'sync' event", async () => {
     const context = await browser.newContext();
