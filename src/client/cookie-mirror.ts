@@ -233,6 +233,7 @@ interface MirrorHooks {
  *   adopted first, announced as 'sync'.
  * - `close`: the focus and visibility listeners go.
  * Siblings' changes are also adopted on focus and when the page becomes visible.
+ * (Longer than most: the four share the committer's own methods and the listeners.)
  */
 function decorate(parts: MirrorParts, hooks: MirrorHooks, logger: Logger): void {
   const { committer, cache, events, now } = parts;

@@ -14,7 +14,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   // `cookie` and `bootstrap`: their code loads only when one is given (its
   // own chunk), and checks them before anything is opened.
   const shared =
-    options.cookie || options.bootstrap !== undefined
+    (options.cookie !== undefined && options.cookie !== false) || options.bootstrap !== undefined
       ? await (await loadCookieAndBootstrap()).prepare(options, normalized)
       : undefined;
   const stores = await openClientStores(normalized);

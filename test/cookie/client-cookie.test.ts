@@ -104,13 +104,14 @@ describe('the cookie option', () => {
   });
 
   test('bad options reject createIdentity with validation naming the field', async () => {
-    await expect(
-      createIdentity({
-        backend: createFakeBackend(),
-        dbName: freshDbName(),
-        cookie: 'yes' as never,
-      }),
-    ).rejects.toMatchObject({ code: 'validation', message: expect.stringContaining('cookie') });
+    const dbName = freshDbName();
+    for (const cookie of ['yes', null, 0, '']) {
+      await expect(
+        createIdentity({ backend: createFakeBackend(), dbName, cookie: cookie as never }),
+      ).rejects.toMatchObject({ code: 'validation', message: expect.stringContaining('cookie') });
+    }
+    // Checked before anything is opened: no database was created.
+    expect((await indexedDB.databases()).some((db) => db.name === dbName)).toBe(false);
     await expect(
       createIdentity({
         backend: createFakeBackend(),
