@@ -354,9 +354,13 @@ export interface ResetOptions {
 
 /** The `bootstrap` option: every field optional; identities and `isLoggedIn: true` need `mpid`. */
 export interface IdentityBootstrap {
+  /** the device id (1 to 64 of `A-Z a-z 0-9 _ -`); another than the stored one replaces it as a reset does */
   deviceId?: string;
+  /** the current user's MPID, made current without a request */
   mpid?: string;
+  /** whether that user is logged in (needs `mpid`) */
   isLoggedIn?: boolean;
+  /** identities of that user the server knows (needs `mpid`); kept in its record, never in the cookie */
   userIdentities?: Identities;
 }
 
