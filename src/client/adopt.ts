@@ -1,4 +1,4 @@
-import { nextRevision, type IdentityCookieState } from '../cookie/format';
+import type { IdentityCookieState } from '../cookie/format';
 import type { StoreChange, StoredState, UserRecord } from '../store/client-store';
 import type { Identities, IdentityBootstrap } from '../types';
 import { randomUuid } from '../uuid';
@@ -135,5 +135,6 @@ export function planStart(
   if (fromCookie !== null && who(next) === who(fromCookie)) {
     return { ...next, revision: fromCookie.revision };
   }
-  return { ...next, revision: nextRevision(local?.revision ?? 0, cookieRevision) };
+  // Above both (as the cookie's nextRevision does), without loading the cookie's format code.
+  return { ...next, revision: Math.max(local?.revision ?? 0, cookieRevision) + 1 };
 }
