@@ -17,9 +17,19 @@ import {
 } from '../client/fake-backend';
 
 let mockCookieChunkLoads = 0;
+let mockMirrorsMade = 0;
 jest.mock('../../src/client/cookie-mirror', () => {
   mockCookieChunkLoads++;
-  return jest.requireActual('../../src/client/cookie-mirror');
+  const actual: typeof import('../../src/client/cookie-mirror') = jest.requireActual(
+    '../../src/client/cookie-mirror',
+  );
+  return {
+    ...actual,
+    createCookieMirror: (...args: Parameters<typeof actual.createCookieMirror>) => {
+      mockMirrorsMade++;
+      return actual.createCookieMirror(...args);
+    },
+  };
 });
 
 const open: IdentityClient[] = [];
@@ -192,6 +202,23 @@ describe('start-up order', () => {
     // ...and the cookie now says so, for the siblings.
     expect(decoded()).toMatchObject({ deviceId: 'server-device', mpid: '777', isLoggedIn: true });
     expect(document.cookie).not.toContain('S1');
+  });
+
+  test('bootstrap alone: applied with no request, and neither the cookie code nor a cookie', async () => {
+    const mirrorsBefore = mockMirrorsMade;
+    await start(createFakeBackend(), freshDbName()); // the cookie option: one mirror
+    expect(mockMirrorsMade).toBe(mirrorsBefore + 1);
+    const writes = jest.spyOn(document, 'cookie', 'set');
+    const backend = createFakeBackend();
+    const client = await start(backend, freshDbName(), {
+      cookie: false,
+      bootstrap: { mpid: '4711', isLoggedIn: true },
+    });
+    expect(backend.calls).toHaveLength(0);
+    expect(client.currentUser).toMatchObject({ mpid: '4711', isLoggedIn: true });
+    expect(writes).not.toHaveBeenCalled();
+    expect(mockMirrorsMade).toBe(mirrorsBefore + 1);
+    writes.mockRestore();
   });
 
   test('bootstrap with a bad field rejects with validation naming it; nothing changes', async () => {
