@@ -69,7 +69,9 @@ export async function startIdentityClient(
     // Under a cross-tab lock, another tab's last message may still be on its way.
     readBeforeCalls: () => lockManager() !== undefined,
   });
-  // Before any part commits: the cookie's code decorates the committer.
+  // Before any part commits: the cookie's code decorates the committer's
+  // commit, switchStore, catchUp and close (cookie-mirror.ts), so every part
+  // calls them on the object when it needs them, never a copy kept aside.
   shared?.attach(committer, cache, events);
   const calls = lazyIdentityCalls({ options, cache, committer, events, ensureOpen, hook });
   // Alias requests wait in the store until the backend takes them.
