@@ -12,8 +12,9 @@ const BENCH_ARGS = [
   '--js-flags=--expose-gc',
   // Nothing leaves the machine: every host but 127.0.0.1 fails to resolve.
   // Done here rather than with page.route('**/*'), which would intercept, and
-  // so slow down, the very requests being timed.
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+  // so slow down, the very requests being timed. *.idsync.test is 127.0.0.1
+  // too: the identity cookie's row needs a subdomain (bench/cookie-startup.mjs).
+  '--host-resolver-rules=MAP *.idsync.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
   '--no-proxy-server',
 ];
 

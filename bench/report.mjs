@@ -1,5 +1,7 @@
 // results.json → the markdown tables printed by `npm run bench` (and pasted
 // into the README's Performance section), with the performance targets.
+import { cookieStartupSection } from './cookie-startup.mjs';
+
 const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`;
 // (rounding first, so that a difference of -0.001 ms does not print as "-0.00")
 const ms = (value) => `${(Math.round(value * 100) / 100 || 0).toFixed(2)} ms`;
@@ -168,6 +170,7 @@ ${sizeTable(results.sizes)}
 
 ${startupTable(results.startup)}
 
+${results.cookieStartup ? cookieStartupSection(results.cookieStartup) : ''}
 **Identity call cost**: median (p90) of ${n} calls each, interleaved, against the local IDSync server over HTTP; identify repeats one user, login alternates two
 
 ${callsTable(c)}

@@ -13,6 +13,7 @@ import { launchBenchBrowser } from './browser.mjs';
 import { startIdsyncServer } from './idsync-server.mjs';
 import { renderEngineReport, renderReport } from './report.mjs';
 import { measureSizes } from './size.mjs';
+import { measureCookieStartup } from './cookie-startup.mjs';
 import { summary } from './stats.mjs';
 import { measureStartupByStoredUsers, storedUsersTable } from './stored-users.mjs';
 
@@ -42,7 +43,8 @@ function watchTraffic(context, identityHost) {
   context.on('request', (request) => {
     const url = new URL(request.url());
     if (url.protocol === 'data:' || url.protocol === 'blob:') return;
-    if (url.hostname !== '127.0.0.1') traffic.offLoopback.push(request.url());
+    const loopback = url.hostname === '127.0.0.1' || url.hostname.endsWith('.idsync.test');
+    if (!loopback) traffic.offLoopback.push(request.url());
     else if (url.host === identityHost && request.method() === 'POST') traffic.identity++;
   });
   return traffic;
@@ -380,6 +382,14 @@ async function main() {
     // Its own row: warm start-up with 1 and with 5,000 stored users (bench/stored-users.mjs).
     log('start-up by stored users...');
     results.startupByStoredUsers = await measureStartupByStoredUsers(browser.context, web.origin);
+    // The identity cookie's row: its own pages and database names.
+    log('start-up with the identity cookie...');
+    results.cookieStartup = await measureCookieStartup(
+      browser.context,
+      web.origin,
+      STARTUP_RUNS,
+      RUN,
+    );
     log('identity calls...');
     results.calls = await measureCalls(browser.context, web.origin, server, traffic);
     log('resolver scale...');

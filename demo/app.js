@@ -7,6 +7,12 @@ import { createLog } from './log.js';
 import { logEntries, profileCards, scenarioRows, userView } from './panels.js';
 import { SCENARIOS, devicesFor, tableMpids } from './scenarios.js';
 import { DAY_MS, closeWorld, deleteDatabases, openWorld, worldNames } from './world.js';
+import {
+  COOKIE_OPTIONS,
+  renderCookiePanel,
+  watchCookieRefresh,
+  wireCookiePanel,
+} from './cookie-panel.js';
 
 const $ = (id) => document.getElementById(id);
 const STEP_PAUSE_MS = 300;
@@ -147,6 +153,7 @@ async function openInteractiveWorld() {
       names: worldNames(prefix, settings.strategy),
       offsetMs: settings.offsets[prefix] ?? 0,
       storage: settings.consentFirst ? 'memory' : 'indexeddb',
+      cookie: COOKIE_OPTIONS,
     });
     if (!world) return;
     world.prefix = prefix;
@@ -509,6 +516,7 @@ async function render() {
   renderAliasPickers();
   renderScenario();
   renderLog();
+  renderCookie();
   const [profiles, outbox] = await Promise.all([readProfiles(), readOutbox()]);
   if (token !== renderCount) return; // a newer render is on its way
   renderProfiles(profiles);
@@ -706,6 +714,39 @@ function renderLog() {
   show($('log'), logEntries(log.entries, clock()));
 }
 
+/* -------------------------------------------------------- identity cookie */
+
+/** The panel shows the interactive world's first device, the one with the cookie option. */
+function renderCookie() {
+  const world = state.world;
+  renderCookiePanel($('cookie'), world && !world.temporary ? world.devices[0] : null);
+}
+
+/**
+ * Safari's 7-day wipe: device 1's IndexedDB deleted with the cookie left; its
+ * client starts again from the cookie (same device id and user, no request).
+ */
+async function wipeLikeSafari() {
+  const world = state.world;
+  if (!world || world.temporary) return 'only the interactive world has the cookie';
+  const device = world.devices[0];
+  const before = { deviceId: device.client.deviceId, mpid: device.client.currentUser?.mpid };
+  const logged = log.entries.length;
+  state.world = null;
+  await closeWorld(world);
+  await deleteDatabases([world.names[device.key]]);
+  await openInteractiveWorld();
+  const after = state.world?.devices[0]?.client;
+  // The log is newest first: what start-up added is at its head.
+  const added = log.entries.slice(0, log.entries.length - logged);
+  const sent = added.filter((entry) => 'request' in entry).length;
+  return (
+    `IndexedDB of ${device.label} deleted; restored from the cookie: device ` +
+    `${after?.deviceId === before.deviceId ? 'same' : 'NEW'}, user ${after?.currentUser?.mpid ?? 'none'}` +
+    ` (was ${before.mpid ?? 'none'}), ${sent} request(s)`
+  );
+}
+
 /* ---------------------------------------------------------------- wiring */
 
 /* ------------------------------------------------------------ lifecycle */
@@ -826,6 +867,8 @@ function wire() {
   $('next-step').addEventListener('click', () => void playScenario(false));
   $('clear-log').addEventListener('click', () => log.clear());
   wireLifecycle();
+  wireCookiePanel($('wipe-idb'), () => act('wipe IndexedDB', wipeLikeSafari));
+  watchCookieRefresh(scheduleRender);
   setInterval(renderClock, 1000);
   // An outbox sends in the background, with no event to tell: look again now and then.
   setInterval(async () => renderOutbox(await readOutbox()), 2000);

@@ -52,7 +52,8 @@ function pageLogger(device, log) {
  * Opens a world. `http` is `{ baseUrl, apiKey }` when `mode === 'http'`;
  * `storage: 'memory'` starts its devices in memory (consent first);
  * `generateMpid` makes MPIDs predictable for scenario replay; a `temporary`
- * world's databases are deleted once it is left.
+ * world's databases are deleted once it is left; `cookie` (the option) goes to
+ * the first device only.
  */
 export async function openWorld(options) {
   const {
@@ -65,6 +66,7 @@ export async function openWorld(options) {
     temporary = false,
     storage = 'indexeddb',
     log,
+    cookie = false,
   } = options;
   const { IDSync } = window;
   const world = { strategy, mode, names, offsetMs, temporary, resolver: null, devices: [] };
@@ -96,6 +98,8 @@ export async function openWorld(options) {
         storage,
         now,
         logger: pageLogger(device.label, log),
+        // The browser has one cookie jar: only the first device mirrors into it.
+        cookie: world.devices.length === 0 ? cookie : false,
       });
       world.devices.push({ ...device, client });
     }

@@ -3,8 +3,9 @@
  * (the rules behind them: docs/): every name here is exported from the package.
  */
 import type { IdentityType } from './identity-types';
+import type { CookieOptions } from './cookie/options';
 
-export type { IdentityType };
+export type { IdentityType, CookieOptions };
 
 /** A partial map of identity type → value, as carried by users and profiles. */
 export type Identities = Partial<Record<IdentityType, string>>;
@@ -309,7 +310,11 @@ export interface IdentityOptions {
   storage?: 'indexeddb' | 'memory';
   /** sent with every request */
   environment?: Environment;
-  /** sent at start-up only when no current user is stored; false sends none */
+  /**
+   * sent at start-up when no current user is stored, or when it names login
+   * identities (any but device identifiers) that the stored current user does
+   * not have; false sends none
+   */
   identifyOnInit?: IdentityRequest | false;
   /** copy the previous user's attributes / consent onto the new user on every change of user */
   copyOnUserChange?: CopyOnUserChange;
@@ -325,12 +330,38 @@ export interface IdentityOptions {
    * deleted, never the current one
    */
   maxUsers?: number;
+  /**
+   * Mirror the device id, the current MPID, the logged-in flag and a revision
+   * (never identities, attributes or consent) into one first-party cookie, so
+   * that sibling subdomains share one device and one current user, and a
+   * wiped IndexedDB is restored from it. false (default): no cookie, and the
+   * cookie code is never loaded.
+   */
+  cookie?: false | CookieOptions;
+  /**
+   * What the server already knows (server-side rendering, or the identity
+   * cookie read on the server): applied at start-up, without a backend call,
+   * over what is stored and over the cookie.
+   */
+  bootstrap?: IdentityBootstrap;
 }
 
 /** The options of `IdentityClient.reset`. */
 export interface ResetOptions {
   /** also forget the device id: a new one is made */
   deviceId?: boolean;
+}
+
+/** The `bootstrap` option: every field optional; identities and `isLoggedIn: true` need `mpid`. */
+export interface IdentityBootstrap {
+  /** the device id (1 to 64 of `A-Z a-z 0-9 _ -`); another than the stored one replaces it as a reset does */
+  deviceId?: string;
+  /** the current user's MPID, made current without a request */
+  mpid?: string;
+  /** whether that user is logged in (needs `mpid`) */
+  isLoggedIn?: boolean;
+  /** identities of that user the server knows (needs `mpid`); kept in its record, never in the cookie */
+  userIdentities?: Identities;
 }
 
 /**

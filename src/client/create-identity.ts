@@ -1,3 +1,4 @@
+import { lazy } from '../lazy';
 import type { IdentityClient, IdentityOptions } from '../types';
 import { openClientStores } from '../store/open-store';
 import { startIdentityClient } from './identity-client';
@@ -10,16 +11,19 @@ import { normalizeOptions } from './options';
  */
 export async function createIdentity(options: IdentityOptions): Promise<IdentityClient> {
   const normalized = normalizeOptions(options);
-  const stores = await openClientStores({
-    storage: normalized.storage,
-    dbName: normalized.dbName,
-    logger: normalized.logger,
-    maxUsers: normalized.maxUsers,
-  });
+  // `cookie` and `bootstrap`: their code loads only when one is given (its
+  // own chunk), and checks them before anything is opened.
+  const shared =
+    (options.cookie !== undefined && options.cookie !== false) || options.bootstrap !== undefined
+      ? await (await loadCookieAndBootstrap()).prepare(options, normalized)
+      : undefined;
+  const stores = await openClientStores(normalized);
   try {
-    return await startIdentityClient(normalized, stores);
+    return await startIdentityClient(normalized, stores, shared);
   } catch (error) {
     await stores.client.close().catch(() => undefined);
     throw error;
   }
 }
+
+const loadCookieAndBootstrap = lazy(() => import('./cookie-and-bootstrap'));

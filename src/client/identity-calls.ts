@@ -1,4 +1,4 @@
-import type { CallContext, IdentityRequest, IdentityResult } from '../types';
+import type { CallContext, IdentityRequest, IdentityResult, IdentityType } from '../types';
 import { failWith, type Fail } from '../validation/plain';
 import type { Committer } from './committer';
 import { createIdentityExchange } from './identity-exchange';
@@ -6,6 +6,7 @@ import { callContextOf } from './lazy-identity-calls';
 import type { Listeners } from './listeners';
 import type { ClientOptions } from './options';
 import { validateIdentityRequest } from './requests';
+import { isDeviceIdType } from '../identity-types';
 import { createSerialQueue } from './serial-queue';
 import type { UserCache } from './user-cache';
 import { createWebLock } from './web-lock';
@@ -30,10 +31,30 @@ export interface IdentityCalls {
   callContext(): CallContext;
   send(kind: SendKind, request: unknown): Promise<IdentityResult>;
   modify(request: unknown): Promise<IdentityResult>;
-  /** `identifyOnInit`: under the lock, after a re-read, and only while no user is current. */
+  /**
+   * `identifyOnInit`: under the lock, after a re-read, and only while no user
+   * is current or the request names login identities it lacks (`identifyNeeded`).
+   */
   identifyOnStart(request: IdentityRequest): Promise<void>;
   /** Runs `task` in the calls' order, under the lock, on current state (reset, persist). */
   inTurn<T>(task: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * `identifyOnInit`'s rule: sent when no user is current, or when the request
+ * names a login identity that the current user does not hold with that value
+ * (someone else signed in). Login identities, as the client can tell them
+ * without the service's configuration: every type but the device
+ * identifiers (DEVICE_ID_TYPES), since any of them names a person.
+ */
+export function identifyNeeded(request: IdentityRequest, cache: UserCache): boolean {
+  const user = cache.currentUser();
+  return (
+    user === null ||
+    (Object.keys(request.userIdentities) as IdentityType[]).some(
+      (type) => !isDeviceIdType(type) && user.identities[type] !== request.userIdentities[type],
+    )
+  );
 }
 
 /**
@@ -86,7 +107,7 @@ export function createIdentityCalls(parts: IdentityCallParts): IdentityCalls {
       // When tabs open together on a fresh browser, the first one identifies
       // and the others adopt its user.
       exclusive(async () => {
-        if (cache.currentMpid === null) {
+        if (identifyNeeded(request, cache)) {
           await exchange.send('identify', request);
         }
       }, true),

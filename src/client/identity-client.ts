@@ -17,6 +17,7 @@ import { sameRecord } from './user-change';
 import type { UserRecord } from '../store/client-store';
 import { randomUuid } from '../uuid';
 import type { AliasOutbox } from './alias-outbox';
+import type { CookieAndBootstrap } from './cookie-and-bootstrap';
 
 const invalid: Fail = failWith('validation');
 const EMPTY_REQUEST: IdentityRequest = { userIdentities: {} };
@@ -26,7 +27,9 @@ const EMPTY_REQUEST: IdentityRequest = { userIdentities: {} };
  * restores the current user or sends `identifyOnInit`, and resolves with the
  * client. The parts it wires: the user cache (user-cache.ts), the committer
  * (committer.ts: commit mutex, store, other tabs), the identity calls
- * (identity-calls.ts) and the alias outbox (alias-outbox.ts, loaded on first need).
+ * (identity-calls.ts) and the alias outbox (alias-outbox.ts, loaded on first
+ * need). With `cookie` or `bootstrap`, `shared` (cookie-and-bootstrap.ts)
+ * chooses the state to start from and then follows the committer.
  *
  * (Longer than most: it is the one place where the parts are wired together,
  * read top to bottom.)
@@ -34,11 +37,12 @@ const EMPTY_REQUEST: IdentityRequest = { userIdentities: {} };
 export async function startIdentityClient(
   options: ClientOptions,
   stores: ClientStores,
+  shared?: CookieAndBootstrap,
 ): Promise<IdentityClient> {
   const { client: store } = stores;
   const { logger, dbName } = options;
 
-  let stored = await store.load();
+  let stored = await (shared ? shared.start(store) : store.load());
   if (stored.deviceId === null) {
     // The store keeps the first device id written: read back the winner.
     await store.commit({ deviceId: randomUuid() });
@@ -65,6 +69,10 @@ export async function startIdentityClient(
     // Under a cross-tab lock, another tab's last message may still be on its way.
     readBeforeCalls: () => lockManager() !== undefined,
   });
+  // Before any part commits: the cookie's code decorates the committer's
+  // commit, switchStore, catchUp and close (cookie-mirror.ts), so every part
+  // calls them on the object when it needs them, never a copy kept aside.
+  shared?.attach(committer, cache, events);
   const calls = lazyIdentityCalls({ options, cache, committer, events, ensureOpen, hook });
   // Alias requests wait in the store until the backend takes them.
   const outbox = lazyAliasOutbox({
@@ -115,9 +123,15 @@ export async function startIdentityClient(
     if (committer.storage === 'memory') return inTurn((code) => code.persist(lifecycle));
   };
 
-  if (cache.currentMpid === null && options.identifyOnInit !== false) {
+  // With a user stored, only a request that names identities may need sending
+  // (the rule: identity-calls.ts), and only then do the calls' code and lock run.
+  const { identifyOnInit } = options;
+  if (
+    identifyOnInit !== false &&
+    (cache.currentMpid === null || Object.keys(identifyOnInit.userIdentities).length > 0)
+  ) {
     try {
-      await calls.identifyOnStart(options.identifyOnInit);
+      await calls.identifyOnStart(identifyOnInit);
     } catch (error) {
       logger.error('[idsync] identify on start-up failed; currentUser stays null', error);
     }

@@ -22,10 +22,14 @@ export interface CookiePage {
   readonly href: string;
 }
 
-/** The identity cookie of one page, its options checked and its domain found once. */
+/** The identity cookie of one page, its options checked; its domain found once, when first needed. */
 export interface IdentityCookie {
   readonly name: string;
-  /** the Domain attribute used; null = host-only */
+  /**
+   * The Domain attribute used; null = host-only. With domain 'auto' it is
+   * found (by probing) the first time it is read: a write, a clear or a
+   * refresh, never a mere read of the cookie.
+   */
   readonly domain: string | null;
   readonly secure: boolean;
   /** absolute; null when no refreshUrl is set */
@@ -48,10 +52,12 @@ export interface IdentityCookie {
 const fail: Fail = failWith('validation');
 
 /**
- * Checks `options` (IdentityError 'validation' naming the field), finds the
- * cookie's domain, and returns the page's identity cookie. Call once, at
- * start-up: with domain 'auto' it writes and deletes a short-lived probe
- * cookie per candidate domain.
+ * Checks `options` (IdentityError 'validation' naming the field) and returns
+ * the page's identity cookie. With domain 'auto' the domain is found on first
+ * need, by writing and deleting a short-lived probe cookie per candidate
+ * domain, once for the page: a start-up that finds the cookie in step writes
+ * nothing. (At once only when refreshUrl is on another host of the site,
+ * which the domain must cover.)
  */
 export function openIdentityCookie(
   options: unknown,
@@ -68,32 +74,38 @@ export function openIdentityCookie(
     doc.cookie = cookieString(normalised, value, d, secure, maxAge, cookieName);
   };
   const has = (pair: string) => `; ${doc.cookie};`.includes(`; ${pair};`);
-  let domain = normalised.domain;
+  let domain: string | null | undefined = normalised.domain ?? undefined;
   if (domain && !domainCovers(domain, hostname)) {
     fail(`cookie.domain "${domain}" does not cover this page's host "${hostname}"`);
   }
   if (isHostOnlyHost(hostname)) domain = null;
-  else domain ??= probeDomain(hostname, `${name}.probe`, set, has);
-  const url = refreshUrl && siteUrl(refreshUrl, page, domain ?? hostname);
+  /** The Domain attribute, probed for the first time it is needed (undefined: not yet). */
+  const found = (): string | null =>
+    domain === undefined ? (domain = probeDomain(hostname, `${name}.probe`, set, has)) : domain;
+  // This host and its subdomains take the cookie whatever its domain: only a
+  // refreshUrl elsewhere on the site needs the domain now.
+  const url = refreshUrl && siteUrl(refreshUrl, page, hostname, found);
   return {
     name,
-    domain,
+    get domain() {
+      return found();
+    },
     secure,
     refreshUrl: url,
     read: () => findIdentityCookie(doc.cookie, name),
     write(state) {
       const value = encodeCookieValue(state, fail);
-      set(value, domain);
+      set(value, found());
       return has(`${name}=${value}`);
     },
     clear() {
-      set('', domain, 0);
+      set('', found(), 0);
       if (domain) set('', null, 0);
     },
     async refresh(state) {
       if (!url) return;
       encodeCookieValue(state, fail);
-      const body: CookieRefreshBody = { ...state, domain };
+      const body: CookieRefreshBody = { ...state, domain: found() };
       const { ok, status } = await send(url, {
         method: 'POST',
         keepalive: true,
@@ -107,15 +119,29 @@ export function openIdentityCookie(
   };
 }
 
-/** refreshUrl, absolute; the cookie must be sent to it, so it is on the cookie's domain. */
-function siteUrl(refreshUrl: string, page: CookiePage, site: string): string {
+/**
+ * refreshUrl, absolute; the cookie must be sent to it, so it is on this host
+ * (or below it), or else on the cookie's domain (`domain()`: found then).
+ */
+function siteUrl(
+  refreshUrl: string,
+  page: CookiePage,
+  hostname: string,
+  domain: () => string | null,
+): string {
   let url: URL | undefined;
   try {
     url = new URL(refreshUrl, page.href);
   } catch {
     // reported below
   }
-  if (url && /^https?:$/.test(url.protocol) && domainCovers(site, url.hostname)) return url.href;
+  if (
+    url &&
+    /^https?:$/.test(url.protocol) &&
+    (domainCovers(hostname, url.hostname) || domainCovers(domain() ?? hostname, url.hostname))
+  ) {
+    return url.href;
+  }
   fail(`cookie.refreshUrl must be an http(s) URL of this site`);
 }
 

@@ -29,6 +29,14 @@ export interface StoredState {
   currentMpid: string | null;
   /** the identity service's opaque context, sent back with every call */
   context: string | null;
+  /**
+   * The identity revision (0: none yet). Only the identity cookie's code
+   * moves it, with every commit that changes the device id, the current MPID
+   * or its logged-in flag; the cookie carries it too, so that start-up and
+   * sibling subdomains can tell which of the two is newer (docs: README
+   * "Subdomains, Safari and server-side rendering").
+   */
+  identityRevision: number;
   users: UserRecord[];
 }
 
@@ -67,6 +75,8 @@ export interface StoreChange {
     held?: UserRecord;
   };
   currentMpid?: string | null;
+  /** see StoredState.identityRevision: stored in the same transaction */
+  identityRevision?: number;
   context?: string | null;
   put?: UserRecord[];
   delete?: string[];

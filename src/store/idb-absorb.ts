@@ -35,6 +35,7 @@ export async function absorbInto(
       meta.put(held.deviceId, 'deviceId');
       meta.put(held.currentMpid, 'currentMpid');
       meta.put(held.context, 'context');
+      meta.put(held.identityRevision, 'identityRevision');
     }
     const known = new Set(keys.result);
     for (const record of held.users) if (!storedWins || !known.has(record.mpid)) users.put(record);

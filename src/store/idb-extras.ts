@@ -5,10 +5,13 @@ import type { OutboxEntry } from './outbox';
 /**
  * The parts of a commit that most commits never carry, in its transaction
  * (idb-store.ts loads this on first need): a reset, queued before the rest of
- * the change, and an edit of the record as stored.
+ * the change, the identity cookie's revision, and an edit of the record as stored.
  */
 export const applyExtras: ApplyExtras = (tx, change, result, refuse) => {
   if (change.reset) forgetAll(tx, change.deviceId, result.deleted);
+  if (change.identityRevision !== undefined) {
+    tx.objectStore('meta').put(change.identityRevision, 'identityRevision');
+  }
   const { edit } = change;
   if (edit === undefined) return;
   const users = tx.objectStore('users');

@@ -13,14 +13,15 @@ export const DB_VERSION = 3;
 
 /**
  * Small values of the device, one record each: keys of the `meta` store. New
- * keys need no new version (the store has out-of-line keys); `context` and
- * `revision` came that way.
+ * keys need no new version (the store has out-of-line keys); `context`,
+ * `revision` and `identityRevision` came that way.
  */
 export interface MetaValues {
   deviceId: string | null;
   currentMpid: string | null;
   context: string | null;
   revision: number;
+  identityRevision: number;
 }
 export type MetaKey = keyof MetaValues;
 

@@ -55,8 +55,11 @@ export function createIdbClientStore(
             db,
             change,
             maxUsers,
-            // Resets and user writes: their code loads on first need, before the transaction opens.
-            change.reset || change.edit ? (await loadExtras()).applyExtras : undefined,
+            // Resets, user writes and the identity cookie's revision: their
+            // code loads on first need, before the transaction opens.
+            change.reset || change.edit || change.identityRevision !== undefined
+              ? (await loadExtras()).applyExtras
+              : undefined,
           ),
         async () => (await inMemory()).commit(change),
       ),
@@ -116,10 +119,11 @@ async function loadRecent(db: Database, maxUsers: number): Promise<StoredState> 
     const read = users.get(currentRead.result);
     read.onsuccess = () => (current = read.result as UserRecord | undefined);
   };
-  const [revision, deviceId, context] = await Promise.all([
+  const [revision, deviceId, context, identityRevision] = await Promise.all([
     metaOf(meta, 'revision'),
     metaOf(meta, 'deviceId'),
     metaOf(meta, 'context'),
+    metaOf(meta, 'identityRevision'),
     committed(tx),
   ]);
   const currentMpid = (currentRead.result as string | null | undefined) ?? null;
@@ -129,11 +133,12 @@ async function loadRecent(db: Database, maxUsers: number): Promise<StoredState> 
     deviceId: deviceId ?? null,
     currentMpid,
     context: context ?? null,
+    identityRevision: identityRevision ?? 0,
     users: current === undefined ? past : [current, ...past],
   };
 }
 
-/** What a commit's `reset` and `edit` do, in its transaction (idb-extras.ts). */
+/** What a commit's `reset`, `edit` and `identityRevision` do, in its transaction (idb-extras.ts). */
 export type ApplyExtras = (
   tx: IDBTransaction,
   change: StoreChange,

@@ -26,6 +26,7 @@ export function createMemoryStore(
   let currentMpid: string | null = null;
   let context: string | null = null;
   let users = new Map<string, UserRecord>();
+  let identityRevision = 0;
   let closed = false;
 
   return {
@@ -34,7 +35,7 @@ export function createMemoryStore(
     async load(): Promise<StoredState> {
       // Eviction keeps it small: everything it holds is what a bounded read would give.
       const copies = [...users.values()].map(cloneRecord);
-      return { revision, deviceId, currentMpid, context, users: copies };
+      return { revision, deviceId, currentMpid, context, identityRevision, users: copies };
     },
     readRevision: async () => revision,
     async commit(change: StoreChange): Promise<Committed> {
@@ -65,6 +66,7 @@ export function createMemoryStore(
       } else if (deviceId === null && change.deviceId !== undefined) deviceId = change.deviceId;
       if (change.currentMpid !== undefined) currentMpid = change.currentMpid;
       if (change.context !== undefined) context = change.context;
+      if (change.identityRevision !== undefined) identityRevision = change.identityRevision;
       return { revision: ++revision, deleted, ...(edited && { edited: cloneRecord(edited) }) };
     },
     async close(): Promise<void> {

@@ -1,16 +1,11 @@
 import { isDeviceId } from '../cookie/device-id';
-import type { Identities } from '../types';
+import type { IdentityBootstrap } from '../types';
 import { validateIdentities } from './identities';
 import { isMpid } from './mpid';
 import { failWith, isPlainObject, safeKeys, type Fail } from './plain';
 
 /** What the server already knows (the `bootstrap` option of createIdentity). */
-export interface BootstrapState {
-  deviceId?: string;
-  mpid?: string;
-  isLoggedIn?: boolean;
-  userIdentities?: Identities;
-}
+export type BootstrapState = IdentityBootstrap;
 
 const KEYS = ['deviceId', 'mpid', 'isLoggedIn', 'userIdentities'];
 const fail: Fail = failWith('validation');

@@ -47,7 +47,7 @@ describe('start-up and restart', () => {
     await second.close();
   });
 
-  test('identifyOnInit is sent only when nothing is stored (default: empty identities)', async () => {
+  test('identifyOnInit is sent when nothing is stored (default: empty identities), not again once a user is', async () => {
     const dbName = freshDbName();
     const backend = createFakeBackend();
     const first = await createIdentity(options(backend, dbName));
@@ -58,8 +58,10 @@ describe('start-up and restart', () => {
     expect(first.currentUser?.mpid).toBe('1001');
     await first.close();
 
+    // Naming no login identity (a device identifier only): the stored user stands.
+    const stamp = { device_application_stamp: first.deviceId };
     const second = await createIdentity(
-      options(backend, dbName, { identifyOnInit: { userIdentities: { email: 'x@example.com' } } }),
+      options(backend, dbName, { identifyOnInit: { userIdentities: stamp } }),
     );
     expect(backend.calls).toHaveLength(1);
     expect(second.currentUser?.mpid).toBe('1001');

@@ -133,6 +133,7 @@ describe('IndexedDB store', () => {
       deviceId: null,
       currentMpid: null,
       context: null,
+      identityRevision: 0,
       users: [],
     });
     await store.commit({ deviceId: 'd', currentMpid: '1', put: [record('1'), record('2')] });
@@ -142,6 +143,28 @@ describe('IndexedDB store', () => {
     expect(state.currentMpid).toBe('1');
     expect(state.users).toEqual([record('1', { lastSeen: 9 }), record('2')]);
     await store.close();
+  });
+
+  test('the identity revision persists, and a reset to another device takes its user in the same commit (IndexedDB and memory alike)', async () => {
+    const idb = (await openIdbStores(freshDbName(), spyLogger())).client;
+    for (const store of [idb, createMemoryStore()]) {
+      await store.commit({ deviceId: 'd1', currentMpid: '1', put: [record('1')] });
+      expect((await store.load()).identityRevision).toBe(0);
+      await store.commit({ identityRevision: 3 });
+      expect((await store.load()).identityRevision).toBe(3);
+      // What adopting another device's state commits: a reset to it, then its user.
+      await store.commit({
+        reset: true,
+        deviceId: 'd2',
+        identityRevision: 7,
+        currentMpid: '2',
+        put: [record('2')],
+      });
+      const state = await store.load();
+      expect(state).toMatchObject({ deviceId: 'd2', identityRevision: 7, currentMpid: '2' });
+      expect(state.users.map((u) => u.mpid)).toEqual(['2']);
+      await store.close();
+    }
   });
 
   test('a commit is all or nothing', async () => {
@@ -184,6 +207,7 @@ describe('IndexedDB store', () => {
       deviceId: null,
       currentMpid: '2',
       context: null,
+      identityRevision: 0,
       users: [record('2')],
     });
     await store.commit({ currentMpid: '3' });

@@ -28,6 +28,28 @@ describe("domain: 'auto'", () => {
     expect(jar.writes[2]).toMatch(/^idsync\.probe=; Max-Age=0; .*Domain=example\.co\.uk/);
   });
 
+  test('nothing is probed until a write needs the domain, and then once for the page', () => {
+    const jar = new FakeJar('www.example.com');
+    const cookie = open(jar, { refreshUrl: '/idsync/cookie' });
+    expect(cookie.read()).toBeNull();
+    expect(jar.writes).toEqual([]);
+    expect(cookie.write(STATE)).toBe(true);
+    const probes = jar.writes.filter((w) => w.startsWith('idsync.probe='));
+    expect(probes.length).toBeGreaterThan(0);
+    expect(jar.writes.at(-1)).toMatch(/^idsync=idsync\.1\..*Domain=example\.com/);
+    const written = jar.writes.length;
+    cookie.write({ ...STATE, revision: 4 });
+    cookie.clear();
+    expect(jar.writes.slice(written).some((w) => w.startsWith('idsync.probe='))).toBe(false);
+  });
+
+  test('a refreshUrl on another host of the site needs the domain at once', () => {
+    const jar = new FakeJar('app.example.com');
+    const cookie = open(jar, { refreshUrl: 'https://www.example.com/c' });
+    expect(jar.writes.some((w) => w.startsWith('idsync.probe='))).toBe(true);
+    expect(cookie.domain).toBe('example.com');
+  });
+
   test.each([
     ['www.example.com', 'example.com'],
     ['shop.example.com', 'example.com'],

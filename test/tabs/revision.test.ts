@@ -34,6 +34,7 @@ describe('a store change puts and deletes users, and moves the revision by one',
       deviceId: null,
       currentMpid: '2',
       context: 'c',
+      identityRevision: 0,
       users: [record('2')],
     });
     await store.close();

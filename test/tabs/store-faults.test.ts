@@ -48,6 +48,7 @@ describe('the IndexedDB store under faults', () => {
       deviceId: null,
       currentMpid: null,
       context: null,
+      identityRevision: 0,
       users: [],
     });
     expect(fellBack).not.toHaveBeenCalled();
@@ -57,6 +58,7 @@ describe('the IndexedDB store under faults', () => {
       deviceId: 'e',
       currentMpid: '2',
       context: null,
+      identityRevision: 0,
       users: [record('2')],
     });
     await store.close();
