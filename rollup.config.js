@@ -49,8 +49,12 @@ const manualChunks = (id) => {
   // The in-page resolver and its IndexedDB store (the one user of idb): a chunk
   // of its own, so that an app using just the client does not bundle idb.
   if (/\/src\/backends\/local\//.test(path)) return 'resolver';
-  if (/\/src\/(errors|identity-types|validation\/(plain|mpid|identities))\.ts$/.test(path)) {
-    return 'base';
+  if (/\/src\/(errors|validation\/plain)\.ts$/.test(path)) return 'base';
+  // What checks identities and MPIDs: only code loaded after start-up (the
+  // calls, the tab connection) and the backends need it, so it is a chunk of
+  // its own, not part of the base that start-up loads.
+  if (/\/src\/(identity-types|validation\/(mpid|identities))\.ts$/.test(path)) {
+    return 'identities';
   }
   return undefined;
 };

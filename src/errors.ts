@@ -48,14 +48,3 @@ export class IdentityError extends Error {
 export function isIdentityError(value: unknown): value is IdentityError {
   return value instanceof IdentityError;
 }
-
-/** Statuses that are worth trying again later: the service may answer next time. */
-export function isTransient(error: unknown): boolean {
-  if (!(error instanceof IdentityError)) return false;
-  return (
-    error.code === 'network' ||
-    error.code === 'timeout' ||
-    error.code === 'rate_limited' ||
-    error.code === 'server'
-  );
-}

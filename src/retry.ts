@@ -1,4 +1,18 @@
-import { IdentityError, isTransient } from './errors';
+import { IdentityError } from './errors';
+
+/**
+ * Failures worth trying again later: the service may answer next time. (Here,
+ * with the policies that retry them, not in errors.ts: start-up never retries.)
+ */
+export function isTransient(error: unknown): boolean {
+  if (!(error instanceof IdentityError)) return false;
+  return (
+    error.code === 'network' ||
+    error.code === 'timeout' ||
+    error.code === 'rate_limited' ||
+    error.code === 'server'
+  );
+}
 
 /**
  * How often and how patiently a request is tried again. One plain object, so

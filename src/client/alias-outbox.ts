@@ -1,5 +1,6 @@
 import { ALIAS_RETRY, type RetryPolicy } from '../retry';
-import { IdentityError, isTransient } from '../errors';
+import { IdentityError } from '../errors';
+import { isTransient } from '../retry';
 import type { OutboxEntry, OutboxStore } from '../store/outbox';
 import type { AliasRequest, AliasResult, CallContext, IdentityBackend, Logger } from '../types';
 import { createDelivery, labelOf } from './outbox-delivery';

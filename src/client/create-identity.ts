@@ -11,6 +11,13 @@ import { normalizeOptions } from './options';
  */
 export async function createIdentity(options: IdentityOptions): Promise<IdentityClient> {
   const normalized = normalizeOptions(options);
+  if (normalized.identifyOnInit !== false && options.identifyOnInit !== undefined) {
+    normalized.identifyOnInit = (await loadRequests()).validateIdentityRequest(
+      options.identifyOnInit,
+      'options.identifyOnInit',
+      false,
+    );
+  }
   // `cookie` and `bootstrap`: their code loads only when one is given (its
   // own chunk), and checks them before anything is opened.
   const shared =
@@ -27,3 +34,4 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
 }
 
 const loadCookieAndBootstrap = lazy(() => import('./cookie-and-bootstrap'));
+const loadRequests = lazy(() => import('./requests'));

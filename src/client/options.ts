@@ -9,7 +9,6 @@ import type {
 } from '../types';
 import { isPlainObject, failWith, type Fail } from '../validation/plain';
 import { createConsoleLogger } from './logger';
-import { validateIdentityRequest } from './requests';
 
 /** IdentityOptions with every default applied: normalised ONCE, trusted afterwards. */
 export interface ClientOptions {
@@ -58,14 +57,12 @@ export function normalizeOptions(input: unknown): ClientOptions {
     fail('options.environment must be "development" or "production"');
   }
 
+  // A request given here is checked by createIdentity, with the identity
+  // calls' validation (requests.ts), which loads only then.
   const identifyOnInit =
     options.identifyOnInit === false
       ? false
-      : validateIdentityRequest(
-          options.identifyOnInit ?? { userIdentities: {} },
-          'options.identifyOnInit',
-          false,
-        );
+      : ((options.identifyOnInit ?? { userIdentities: {} }) as IdentityRequest);
 
   const copy = options.copyOnUserChange ?? {};
   if (!isPlainObject(copy)) fail('options.copyOnUserChange must be an object');

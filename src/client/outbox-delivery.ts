@@ -1,4 +1,5 @@
-import { IdentityError, isTransient } from '../errors';
+import { IdentityError } from '../errors';
+import { isTransient } from '../retry';
 import { delayFor, type RetryPolicy } from '../retry';
 import type { OutboxEntry, OutboxStore } from '../store/outbox';
 import type { CallContext, IdentityBackend, Logger } from '../types';
