@@ -1,4 +1,5 @@
 import { IdentityError } from '../../src/errors';
+import type { UserRecord } from '../../src/store/client-store';
 import type {
   AliasRequest,
   BackendRequest,
@@ -172,4 +173,17 @@ export function stateOf(client: {
       users: client.getUsers(),
     }),
   );
+}
+
+/** A stored user seen at `lastSeen` (ms), logged in with one customer id: the records of eviction and sync tests. */
+export function storedUser(mpid: string, lastSeen: number): UserRecord {
+  return {
+    mpid,
+    identities: { customerid: `c${mpid}` },
+    attributes: {},
+    consent: {},
+    isLoggedIn: true,
+    firstSeen: lastSeen,
+    lastSeen,
+  };
 }

@@ -1,20 +1,17 @@
 import { createIdentity } from '../../src';
-import type { UserRecord } from '../../src/store/client-store';
 import { createMemoryStore } from '../../src/store/memory-store';
 import { openIdbStores } from '../../src/store/open-store';
 import type { IdentityClient } from '../../src/types';
-import { createFakeBackend, fakeClock, freshDbName, spyLogger } from '../client/fake-backend';
+import {
+  createFakeBackend,
+  fakeClock,
+  freshDbName,
+  spyLogger,
+  storedUser,
+} from '../client/fake-backend';
 import { nextEvent } from '../tabs/tabs';
 
-const record = (mpid: string, lastSeen: number): UserRecord => ({
-  mpid,
-  identities: { customerid: `c${mpid}` },
-  attributes: {},
-  consent: {},
-  isLoggedIn: true,
-  firstSeen: lastSeen,
-  lastSeen,
-});
+const record = storedUser;
 
 function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {

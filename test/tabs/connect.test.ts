@@ -1,9 +1,8 @@
 import { createCommitter } from '../../src/client/committer';
 import { createUserCache } from '../../src/client/user-cache';
-import type { UserRecord } from '../../src/store/client-store';
 import { createMemoryStore } from '../../src/store/memory-store';
 import type { UserChangeEvent } from '../../src/types';
-import { freshDbName, spyLogger } from '../client/fake-backend';
+import { freshDbName, spyLogger, storedUser } from '../client/fake-backend';
 
 // The connection to the other tabs loads after start-up (tab-sync.ts is a
 // chunk of its own, loaded through lazy()). Here it loads only when the test
@@ -17,15 +16,7 @@ jest.mock('../../src/lazy', () => ({
   },
 }));
 
-const record = (mpid: string, lastSeen: number): UserRecord => ({
-  mpid,
-  identities: { customerid: `c${mpid}` },
-  attributes: {},
-  consent: {},
-  isLoggedIn: true,
-  firstSeen: lastSeen,
-  lastSeen,
-});
+const record = storedUser;
 
 test('a change written before the tab connection loaded is read once it connects, with a sync event', async () => {
   // A store other tabs share (IndexedDB's role), here a memory store that says so.
