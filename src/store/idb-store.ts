@@ -28,9 +28,11 @@ export function createIdbClientStore(
   maxUsers = DEFAULT_MAX_USERS,
 ): ClientStore {
   // Only after a fallback: the memory store's code loads then (memory-store.ts).
-  let memory: Promise<ClientStore> | null = null;
-  const inMemory = (): Promise<ClientStore> =>
-    (memory ??= loadMemoryStore().then((code) => code.createMemoryStore(maxUsers)));
+  // A failed load is tried again by the next operation (lazy.ts), never kept.
+  let memory: ClientStore | null = null;
+  const inMemory = lazy(
+    async () => (memory = (await loadMemoryStore()).createMemoryStore(maxUsers)),
+  );
 
   return {
     capabilities: { sharedAcrossTabs: true },
@@ -71,7 +73,7 @@ export function createIdbClientStore(
         async () => (await inMemory()).commit({}),
       ),
     async close() {
-      if (memory !== null) await (await memory).close();
+      await memory?.close();
       await connection.close();
     },
   };

@@ -25,4 +25,14 @@ describe('lazy', () => {
     await expect(load()).resolves.toBe('code');
     expect(tries).toBe(2);
   });
+
+  test('a load built on another lazy load passes its IdentityError on as it is', async () => {
+    const inner = lazy(async () => {
+      throw new TypeError('Failed to fetch dynamically imported module');
+    });
+    const outer = lazy(async () => ({ code: await inner() }));
+    const failure = (await outer().catch((error: unknown) => error)) as IdentityError;
+    expect(failure).toMatchObject({ code: 'network' });
+    expect(failure.cause).toBeInstanceOf(TypeError);
+  });
 });
