@@ -57,12 +57,12 @@ export interface CommitterOptions {
   readBeforeCalls(): boolean;
 }
 
+const loadTabSync = lazy(() => import('./tab-sync'));
+
 /**
  * (One closure, longer than most: the revision bookkeeping, the tab
  * connection and the mutex are state its small functions share.)
  */
-const loadTabSync = lazy(() => import('./tab-sync'));
-
 export function createCommitter(options: CommitterOptions): Committer {
   const { cache, stored, dbName, logger } = options;
   let store = options.store;

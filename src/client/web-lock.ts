@@ -20,8 +20,6 @@ export interface WebLock {
    */
   run<T>(task: () => Promise<T>, ifAvailable?: false): Promise<T>;
   run<T>(task: () => Promise<T>, ifAvailable: boolean): Promise<T | undefined>;
-  /** true when the lock is shared with other tabs (Web Locks present). */
-  readonly crossTab: boolean;
 }
 
 /**
@@ -32,7 +30,7 @@ export interface WebLock {
 export function createWebLock(name: string | null, shared = () => true): WebLock {
   const locks = name === null ? undefined : lockManager();
   if (locks === undefined) {
-    return { run: (task: () => Promise<unknown>) => task(), crossTab: false } as WebLock;
+    return { run: (task: () => Promise<unknown>) => task() } as WebLock;
   }
   const run = async <T>(task: () => Promise<T>, ifAvailable = false): Promise<T | undefined> => {
     if (!shared()) return task();
@@ -64,5 +62,5 @@ export function createWebLock(name: string | null, shared = () => true): WebLock
       throw new IdentityError('storage', `the lock "${name}" failed`, { cause: error });
     }
   };
-  return { run, crossTab: true } as WebLock;
+  return { run } as WebLock;
 }
