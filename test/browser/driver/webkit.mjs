@@ -12,9 +12,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { callExpression, parseResult, poll, tabHelpers } from './common.mjs';
 import { BLANK_PATH, LOG_KEY, startWebkitProxy } from './webkit-proxy.mjs';
+import { freePort } from '../../free-port.mjs';
 
 const MINIBROWSER =
   process.env.WEBKIT_MINIBROWSER || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -74,17 +74,6 @@ async function startXvfb() {
     child.once('exit', (code) => reject(new Error(`Xvfb exited (${code}): ${stderr}`)));
   });
   return { display, close: () => child.kill() };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 class WebDriverError extends Error {}
