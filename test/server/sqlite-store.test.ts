@@ -17,6 +17,17 @@ import { createIdsyncServer } from '../../src/server/server';
 import { SqliteProfileStore } from '../../src/server/stores/sqlite-profile-store';
 import type { IdentityType, Identities, Profile, Strategy } from '../../src/types';
 
+/** A known profile with one email, as a login leaves it. */
+const knownProfile = (mpid: string, email: string): Profile => ({
+  mpid,
+  identities: { email },
+  isKnown: true,
+  createdAt: 1,
+  lastSeen: 1,
+  activity: [],
+  aliasedFrom: [],
+});
+
 let dir: string;
 const closing: { close(): Promise<void> }[] = [];
 beforeEach(async () => {
@@ -102,26 +113,17 @@ test.each<Strategy>(['conversion', 'link', 'isolation', 'best-match'])(
 
 test('the unique index refuses a second profile for one login id, and the transaction leaves nothing', async () => {
   const store = await sqlite();
-  const profile = (mpid: string, email: string): Profile => ({
-    mpid,
-    identities: { email },
-    isKnown: true,
-    createdAt: 1,
-    lastSeen: 1,
-    activity: [],
-    aliasedFrom: [],
-  });
-  await store.transact(async () => ({ result: 1, writes: { put: [profile('1', 'a@x')] } }));
+  await store.transact(async () => ({ result: 1, writes: { put: [knownProfile('1', 'a@x')] } }));
   const second = store.transact(async () => ({
     result: 2,
-    writes: { put: [profile('2', 'b@x'), profile('3', 'a@x')] },
+    writes: { put: [knownProfile('2', 'b@x'), knownProfile('3', 'a@x')] },
   }));
   await expect(second).rejects.toMatchObject({ code: 'storage', httpCode: 503 });
   expect((await store.all()).map((p) => p.mpid)).toEqual(['1']);
   // A unique value moving between profiles in one decision is fine: removals go first.
   await store.transact(async () => ({
     result: 3,
-    writes: { put: [profile('4', 'a@x'), { ...profile('1', 'a@x'), identities: {} }] },
+    writes: { put: [knownProfile('4', 'a@x'), { ...knownProfile('1', 'a@x'), identities: {} }] },
   }));
   const lookup = await store.transact(async (l) => ({
     result: await l.byIdentity('email', 'a@x'),
@@ -248,16 +250,10 @@ test('an import is all or nothing: a login id already in the store refuses the w
   const store = await sqlite();
   await resolverOver(store, 'conversion').login(call({ email: 'taken@x' }));
   const before = await store.all();
-  const fresh = (mpid: string, email: string): Profile => ({
-    mpid,
-    identities: { email },
-    isKnown: true,
-    createdAt: 1,
-    lastSeen: 1,
-    activity: [],
-    aliasedFrom: [],
-  });
-  const snapshot = { profiles: [fresh('-1', 'new@x'), fresh('-2', 'taken@x')], aliases: [] };
+  const snapshot = {
+    profiles: [knownProfile('-1', 'new@x'), knownProfile('-2', 'taken@x')],
+    aliases: [],
+  };
   await expect(store.importSnapshot(snapshot, 'old.json')).rejects.toThrow(
     /^old\.json: a unique identity or an alias id in it is already in the store; nothing was imported$/,
   );
